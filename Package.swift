@@ -1,0 +1,109 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict settings for every target of ours: Swift 6 language mode (complete concurrency
+/// checking) and upcoming features that make ownership explicit.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "intake",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake", targets: ["intake"]),
+        .executable(name: "intake-bench", targets: ["intake-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // The only C surface: OpenSSL's libcrypto through a module map and one shim header.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The functional core: values and pure functions, no I/O. It uses OpenSSL for
+        // SHA-256 only (a pure function).
+        .target(
+            name: "IntakeCore",
+            dependencies: ["COpenSSL"],
+            swiftSettings: strict
+        ),
+        // CMS open and seal, keys and certificates, trust, Ed25519 signed notes.
+        .target(
+            name: "IntakeCrypto",
+            dependencies: ["IntakeCore", "COpenSSL"],
+            swiftSettings: strict
+        ),
+        // The SQLite ledger (GRDB over the system libsqlite3).
+        .target(
+            name: "IntakeLedger",
+            dependencies: ["IntakeCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // The pipeline, the home directory, the drop-directory watcher and the services.
+        .target(
+            name: "IntakeDaemon",
+            dependencies: [
+                "IntakeCore", "IntakeCrypto", "IntakeLedger",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "intake",
+            dependencies: [
+                "IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "intake-bench",
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon"],
+            path: "Benchmarks/intake-bench",
+            swiftSettings: strict
+        ),
+        // Fixtures for the test targets: keys, certificates and envelopes made by the stock
+        // `openssl` command, the way agencies make them.
+        .target(
+            name: "IntakeTestSupport",
+            dependencies: ["IntakeCore", "IntakeCrypto"],
+            path: "Tests/IntakeTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntakeCoreTests",
+            dependencies: ["IntakeCore"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntakeCryptoTests",
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntakeLedgerTests",
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntakeDaemonTests",
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,98 @@
+/*
+ * The only C surface of intake: OpenSSL 3 headers, plus small static inline wrappers for
+ * the parts Swift cannot import directly (macros, variadic functions, typed stacks).
+ */
+#ifndef INTAKE_COPENSSL_SHIM_H
+#define INTAKE_COPENSSL_SHIM_H
+
+#include <openssl/opensslv.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+
+/* ---- memory and BIOs ---------------------------------------------------------------- */
+
+static inline void shim_free(void *p) { OPENSSL_free(p); }
+
+/* Length and pointer of a memory BIO's contents. */
+static inline long shim_bio_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
+
+/* A read-only memory BIO over caller-owned bytes (no copy). */
+static inline BIO *shim_bio_readonly(const void *bytes, int length) {
+    return BIO_new_mem_buf(bytes, length);
+}
+
+/* ---- key generation (EVP_PKEY_Q_keygen is variadic) ---------------------------------- */
+
+static inline EVP_PKEY *shim_keygen_ec(const char *curve) {
+    return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
+}
+
+static inline EVP_PKEY *shim_keygen_rsa(size_t bits) {
+    return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
+}
+
+static inline EVP_PKEY *shim_keygen_ed25519(void) {
+    return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+}
+
+/* ---- typed stacks ------------------------------------------------------------------- */
+
+static inline STACK_OF(X509) *shim_x509_stack_new(void) { return sk_X509_new_null(); }
+static inline int shim_x509_stack_push(STACK_OF(X509) *s, X509 *x) { return sk_X509_push(s, x); }
+static inline int shim_x509_stack_count(const STACK_OF(X509) *s) { return sk_X509_num(s); }
+static inline X509 *shim_x509_stack_get(const STACK_OF(X509) *s, int i) { return sk_X509_value(s, i); }
+/* Frees the stack only: the certificates are owned elsewhere. */
+static inline void shim_x509_stack_free_shallow(STACK_OF(X509) *s) { sk_X509_free(s); }
+/* Frees the stack and every certificate in it. */
+static inline void shim_x509_stack_free_deep(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
+
+static inline int shim_recipient_infos_count(STACK_OF(CMS_RecipientInfo) *s) {
+    return sk_CMS_RecipientInfo_num(s);
+}
+static inline CMS_RecipientInfo *shim_recipient_infos_get(STACK_OF(CMS_RecipientInfo) *s, int i) {
+    return sk_CMS_RecipientInfo_value(s, i);
+}
+static inline int shim_signer_infos_count(STACK_OF(CMS_SignerInfo) *s) {
+    return sk_CMS_SignerInfo_num(s);
+}
+static inline CMS_SignerInfo *shim_signer_infos_get(STACK_OF(CMS_SignerInfo) *s, int i) {
+    return sk_CMS_SignerInfo_value(s, i);
+}
+
+static inline int shim_reks_count(STACK_OF(CMS_RecipientEncryptedKey) *s) {
+    return sk_CMS_RecipientEncryptedKey_num(s);
+}
+static inline CMS_RecipientEncryptedKey *shim_reks_get(STACK_OF(CMS_RecipientEncryptedKey) *s, int i) {
+    return sk_CMS_RecipientEncryptedKey_value(s, i);
+}
+
+/* ---- PEM (declared through macros) -------------------------------------------------- */
+
+static inline CMS_ContentInfo *shim_pem_read_cms(BIO *bio) { return PEM_read_bio_CMS(bio, NULL, NULL, NULL); }
+static inline int shim_pem_write_cms(BIO *bio, CMS_ContentInfo *cms) { return PEM_write_bio_CMS(bio, cms); }
+
+/* ---- certificates ------------------------------------------------------------------- */
+
+static inline int shim_name_print_rfc2253(BIO *bio, const X509_NAME *name) {
+    return X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+}
+
+static inline const ASN1_TIME *shim_x509_not_before(const X509 *x) { return X509_get0_notBefore(x); }
+static inline const ASN1_TIME *shim_x509_not_after(const X509 *x) { return X509_get0_notAfter(x); }
+
+#endif

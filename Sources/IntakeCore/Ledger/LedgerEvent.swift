@@ -1,0 +1,85 @@
+/// One event of the ledger's Merkle log (DESIGN §3, docs/ledger.md).
+///
+/// The leaf is the event's canonical JSON (`CanonicalJSON`: keys sorted, no insignificant
+/// whitespace, UTF-8); the leaf hash is SHA-256(0x00 || entry) (RFC 9162 §2.1.1). Events carry
+/// references, agency ids, hashes, sizes, times and reason codes: never content, never names.
+public struct LedgerEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case agencyRegistered = "agency-registered"
+        case agencyCertificateAdded = "agency-certificate-added"
+        case caseOpened = "case-opened"
+        case agencyExpected = "agency-expected"
+        case submissionAccepted = "submission-accepted"
+        case submissionRejected = "submission-rejected"
+        case submissionDuplicate = "submission-duplicate"
+        case returnSuperseded = "return-superseded"
+        case meetingRecorded = "meeting-recorded"
+        case panelNotified = "panel-notified"
+    }
+
+    public var kind: Kind
+    /// When it was recorded (UTC).
+    public var at: UTCInstant
+    /// Event-specific members (all but `kind` and `at`).
+    public var fields: [String: JSONValue]
+
+    public init(_ kind: Kind, at: UTCInstant, _ fields: [String: JSONValue]) {
+        self.kind = kind
+        self.at = at
+        self.fields = fields
+    }
+
+    /// The canonical JSON object of the event.
+    public var json: JSONValue {
+        var members = fields
+        members["kind"] = .string(kind.rawValue)
+        members["at"] = .string(at.rfc3339(milliseconds: true))
+        return .object(members)
+    }
+
+    /// The leaf bytes: the event's canonical JSON.
+    public var entry: [UInt8] { CanonicalJSON.encode(json) }
+
+    /// Reads an event back from its leaf bytes.
+    public static func parse(entry: [UInt8]) -> LedgerEvent? {
+        guard let json = try? JSONParser.parse(entry), case .object(var members) = json,
+              let kind = members.removeValue(forKey: "kind")?.stringValue.flatMap(Kind.init(rawValue:)),
+              let at = members.removeValue(forKey: "at")?.stringValue.flatMap(UTCInstant.init(rfc3339:))
+        else { return nil }
+        return LedgerEvent(kind, at: at, members)
+    }
+
+    public subscript(key: String) -> JSONValue? { fields[key] }
+}
+
+extension LedgerEvent {
+    public static func agencyRegistered(id: String, name: String, certificateSha256: String, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.agencyRegistered, at: at, ["agencyId": .string(id), "agencyName": .string(name),
+                                                 "certificateSha256": .string(certificateSha256)])
+    }
+
+    public static func agencyCertificateAdded(id: String, certificateSha256: String, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.agencyCertificateAdded, at: at, ["agencyId": .string(id), "certificateSha256": .string(certificateSha256)])
+    }
+
+    public static func caseOpened(ref: String, referred: LocalDate, overrides: [Milestone: LocalDate], at: UTCInstant) -> LedgerEvent {
+        var fields: [String: JSONValue] = ["caseRef": .string(ref), "referred": .string(referred.description)]
+        if !overrides.isEmpty {
+            fields["due"] = .object(Dictionary(uniqueKeysWithValues: overrides.map { ($0.key.rawValue, .string($0.value.description)) }))
+        }
+        return LedgerEvent(.caseOpened, at: at, fields)
+    }
+
+    public static func agencyExpected(caseRef: String, agencyId: String, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.agencyExpected, at: at, ["caseRef": .string(caseRef), "agencyId": .string(agencyId)])
+    }
+
+    public static func meetingRecorded(caseRef: String, held: LocalDate, decision: String, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.meetingRecorded, at: at, ["caseRef": .string(caseRef), "held": .string(held.description),
+                                                "decision": .string(decision)])
+    }
+
+    public static func panelNotified(caseRef: String, on date: LocalDate, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.panelNotified, at: at, ["caseRef": .string(caseRef), "on": .string(date.description)])
+    }
+}

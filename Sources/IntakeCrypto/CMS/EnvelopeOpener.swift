@@ -1,0 +1,217 @@
+public import IntakeCore
+import COpenSSL
+
+/// Opens submission envelopes (DESIGN §3): RFC 5652 EnvelopedData or RFC 5083
+/// AuthEnvelopedData, in DER, PEM or S/MIME, addressed to the intake certificate, holding a
+/// SignedData with attached content signed by an agency certificate.
+///
+/// Each step maps its failure to exactly one reason code:
+///
+/// | step | failure |
+/// |---|---|
+/// | encoding and CMS parse | `malformed` |
+/// | content cipher, key transport, signature digest | `weak-crypto` |
+/// | a recipient matching our certificate | `not-for-us` |
+/// | key unwrap, decryption, authentication tag | `decrypt-failed` (all alike) |
+/// | inner SignedData, attached, one signer | `malformed` |
+/// | signer certificate found | `unknown-signer` |
+/// | signature over the content | `bad-signature` |
+/// | chain to a trust anchor, S/MIME signing purpose | `untrusted-signer` |
+/// | validity at the receipt time | `cert-expired` |
+///
+/// Whatever a failed `CMS_decrypt` or `CMS_verify` wrote is wiped and discarded.
+public final class EnvelopeOpener: Sendable {
+    let key: PrivateKey
+    let certificate: Certificate
+    let trust: TrustStore
+    let policy: CryptoPolicy
+
+    public init(key: PrivateKey, certificate: Certificate, trust: TrustStore, policy: CryptoPolicy) throws(CryptoError) {
+        guard key.matches(certificate) else {
+            throw CryptoError(code: "key-mismatch", detail: "the intake key does not match the intake certificate")
+        }
+        self.key = key
+        self.certificate = certificate
+        self.trust = trust
+        self.policy = policy
+    }
+
+    /// Opens `bytes` as received at `receivedAt` (Unix seconds). `knownSigners` are the
+    /// registered agency certificates, offered to find a signer that did not include its
+    /// own certificate.
+    public func open(_ bytes: [UInt8], receivedAt: Int64, knownSigners: [Certificate] = []) -> Result<OpenedEnvelope, EnvelopeRejection> {
+        OpenSSLErrors.clear()
+        defer { OpenSSLErrors.clear() }
+        do throws(EnvelopeRejection) {
+            guard let encoding = EnvelopeEncoding.sniff(bytes) else {
+                throw EnvelopeRejection(.malformed, "not a CMS envelope in DER, PEM or S/MIME")
+            }
+            let (structure, plaintext) = try decrypt(bytes, encoding: encoding)
+            return .success(try verify(plaintext, encoding: encoding, structure: structure,
+                                       receivedAt: receivedAt, knownSigners: knownSigners))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: - Outer envelope
+
+    private func parse(_ der: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> OpaquePointer {
+        let cms: OpaquePointer? = try? MemoryBIO.withReadable(der) { bio throws(CryptoError) in d2i_CMS_bio(bio, nil) }
+        guard let cms else {
+            OpenSSLErrors.clear()
+            throw EnvelopeRejection(.malformed, "cannot parse the \(encoding.rawValue.uppercased()) envelope as CMS")
+        }
+        return cms
+    }
+
+    private func decrypt(_ bytes: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> (EnvelopeStructure, [UInt8]) {
+        guard let der = encoding.der(from: bytes) else {
+            throw EnvelopeRejection(.malformed, "the \(encoding.rawValue.uppercased()) armour is not well formed")
+        }
+        let cms = try parse(der, encoding: encoding)
+        defer { CMS_ContentInfo_free(cms) }
+        guard let structure = EnvelopeStructure.read(der) else {
+            let type = OBJ_obj2nid(CMS_get0_type(cms))
+            throw EnvelopeRejection(.malformed, type == NID_pkcs7_signed
+                ? "a SignedData that is not encrypted; seal it to the intake certificate"
+                : "not an EnvelopedData or AuthEnvelopedData")
+        }
+        if case .refused(let what) = policy.contentCipher(structure) {
+            throw EnvelopeRejection(.weakCrypto, "refused content cipher: \(what)")
+        }
+        let transport = try recipientTransport(cms)
+        if case .refused(let what) = policy.keyTransport(transport) {
+            throw EnvelopeRejection(.weakCrypto, "refused \(what)")
+        }
+        guard let out = try? MemoryBIO.writable() else { throw EnvelopeRejection(.decryptFailed, "out of memory") }
+        defer { BIO_free(out) }
+        OpenSSLErrors.clear()
+        guard CMS_decrypt(cms, key.pointer, certificate.pointer, nil, out, UInt32(CMS_BINARY)) == 1 else {
+            MemoryBIO.discard(out)
+            OpenSSLErrors.clear()
+            throw EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
+        }
+        let plaintext = MemoryBIO.contents(out)
+        MemoryBIO.discard(out)
+        return (structure, plaintext)
+    }
+
+    /// How the content key reached us: the matching RecipientInfo's key transport, or
+    /// `not-for-us` when no RecipientInfo names our certificate.
+    private func recipientTransport(_ cms: OpaquePointer) throws(EnvelopeRejection) -> CryptoPolicy.KeyTransport {
+        guard let infos = CMS_get0_RecipientInfos(cms) else {
+            throw EnvelopeRejection(.malformed, "no RecipientInfos")
+        }
+        for index in 0..<shim_recipient_infos_count(infos) {
+            guard let info = shim_recipient_infos_get(infos, index) else { continue }
+            switch CMS_RecipientInfo_type(info) {
+            case CMS_RECIPINFO_TRANS:
+                guard CMS_RecipientInfo_ktri_cert_cmp(info, certificate.pointer) == 0 else { continue }
+                var algorithm: UnsafeMutablePointer<X509_ALGOR>?
+                guard CMS_RecipientInfo_ktri_get0_algs(info, nil, nil, &algorithm) == 1, let algorithm else {
+                    throw EnvelopeRejection(.malformed, "a KeyTransRecipientInfo without an algorithm")
+                }
+                var object: OpaquePointer?
+                X509_ALGOR_get0(&object, nil, nil, algorithm)
+                switch OBJ_obj2nid(object) {
+                case NID_rsaEncryption: return .rsaPKCS1v15
+                case NID_rsaesOaep: return .rsaOAEP
+                case let nid: return .other(nid == NID_undef ? "unknown" : String(cString: OBJ_nid2sn(nid)))
+                }
+            case CMS_RECIPINFO_AGREE:
+                guard let keys = CMS_RecipientInfo_kari_get0_reks(info) else { continue }
+                for keyIndex in 0..<shim_reks_count(keys) {
+                    if let encryptedKey = shim_reks_get(keys, keyIndex),
+                       CMS_RecipientEncryptedKey_cert_cmp(encryptedKey, certificate.pointer) == 0 {
+                        return .keyAgreement
+                    }
+                }
+            default:
+                continue
+            }
+        }
+        OpenSSLErrors.clear()
+        throw EnvelopeRejection(.notForUs, "no recipient matches the intake certificate")
+    }
+
+    // MARK: - Inner SignedData
+
+    private func verify(
+        _ plaintext: [UInt8], encoding: EnvelopeEncoding, structure: EnvelopeStructure,
+        receivedAt: Int64, knownSigners: [Certificate]
+    ) throws(EnvelopeRejection) -> OpenedEnvelope {
+        let parsed: OpaquePointer? = try? MemoryBIO.withReadable(plaintext) { bio throws(CryptoError) in d2i_CMS_bio(bio, nil) }
+        guard let inner = parsed else {
+            OpenSSLErrors.clear()
+            throw EnvelopeRejection(.malformed, "the decrypted content is not a CMS SignedData")
+        }
+        defer { CMS_ContentInfo_free(inner) }
+        guard OBJ_obj2nid(CMS_get0_type(inner)) == NID_pkcs7_signed else {
+            throw EnvelopeRejection(.malformed, "the decrypted content is not a SignedData")
+        }
+        guard CMS_is_detached(inner) == 0, let contentSlot = CMS_get0_content(inner), let contentString = contentSlot.pointee else {
+            throw EnvelopeRejection(.malformed, "the SignedData does not carry its content (detached signature)")
+        }
+        guard OBJ_obj2nid(CMS_get0_eContentType(inner)) == NID_pkcs7_data else {
+            throw EnvelopeRejection(.malformed, "the signed content type is not id-data")
+        }
+        guard let signerInfos = CMS_get0_SignerInfos(inner), shim_signer_infos_count(signerInfos) == 1,
+              let signerInfo = shim_signer_infos_get(signerInfos, 0)
+        else { throw EnvelopeRejection(.malformed, "the SignedData must have exactly one signer") }
+
+        var digestAlgorithm: UnsafeMutablePointer<X509_ALGOR>?
+        CMS_SignerInfo_get0_algs(signerInfo, nil, nil, &digestAlgorithm, nil)
+        var digestObject: OpaquePointer?
+        if let digestAlgorithm { X509_ALGOR_get0(&digestObject, nil, nil, digestAlgorithm) }
+        let digestNID = OBJ_obj2nid(digestObject)
+        let digestName = digestNID == NID_undef ? "unknown" : String(cString: OBJ_nid2sn(digestNID))
+        if case .refused(let what) = policy.signatureDigest(digestName) {
+            throw EnvelopeRejection(.weakCrypto, "refused \(what)")
+        }
+
+        // Find the signer's certificate among those it carried and the registered agencies'.
+        guard let candidates = shim_x509_stack_new() else { throw EnvelopeRejection(.malformed, "out of memory") }
+        defer { shim_x509_stack_free_shallow(candidates) }
+        for known in knownSigners { _ = shim_x509_stack_push(candidates, known.pointer) }
+        _ = CMS_set1_signers_certs(inner, candidates, 0)
+        OpenSSLErrors.clear()
+        var signerPointer: OpaquePointer?
+        CMS_SignerInfo_get0_algs(signerInfo, nil, &signerPointer, nil, nil)
+        guard let signerPointer else {
+            throw EnvelopeRejection(.unknownSigner, "the signer's certificate is neither included nor registered")
+        }
+        let signer = Certificate(retaining: signerPointer)
+
+        // The signature over the content, before any question of trust.
+        guard let sink = try? MemoryBIO.writable() else { throw EnvelopeRejection(.malformed, "out of memory") }
+        defer { BIO_free(sink) }
+        let flags = UInt32(CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY)
+        guard CMS_verify(inner, candidates, nil, nil, sink, flags) == 1 else {
+            MemoryBIO.discard(sink)
+            OpenSSLErrors.clear()
+            throw EnvelopeRejection(.badSignature, "the signature does not verify over the signed content")
+        }
+        MemoryBIO.discard(sink)
+
+        // The chain, at the receipt time.
+        var carried: [Certificate] = []
+        if let included = CMS_get1_certs(inner) {
+            for index in 0..<shim_x509_stack_count(included) {
+                if let certificate = shim_x509_stack_get(included, index) { carried.append(Certificate(retaining: certificate)) }
+            }
+            shim_x509_stack_free_deep(included)
+        }
+        switch trust.verify(signer, intermediates: carried, at: receivedAt) {
+        case .trusted: break
+        case .expired: throw EnvelopeRejection(.certExpired, "the signing certificate was not valid at the time of receipt")
+        case .untrusted(let why): throw EnvelopeRejection(.untrustedSigner, "the signing certificate is not trusted: \(why)")
+        }
+
+        let length = Int(ASN1_STRING_length(contentString))
+        let content: [UInt8] = length > 0 ? Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(contentString), count: length)) : []
+        return OpenedEnvelope(encoding: encoding, structure: structure, content: content,
+                              signer: signer, signerFingerprint: signer.fingerprint)
+    }
+
+}

@@ -1,0 +1,175 @@
+import IntakeCore
+import IntakeLedger
+import Glibc
+
+/// The drop directory (DESIGN §5): writers write into `drop/tmp/` (or `drop/AGENCY/tmp/`)
+/// and rename into `drop/new/` (or `drop/AGENCY/new/`), as in Maildir. Each input in a `new/`
+/// folder goes through the pipeline and leaves the folder only once its bytes are durable in
+/// store/ or quarantine/ and its ledger event is committed.
+///
+/// Inputs are opened without following symlinks, and only regular files are read: a
+/// symlink, FIFO, socket, device or directory is renamed into quarantine unopened. Dotfiles
+/// are ignored (writers' temporaries). A `kill -9` at any instant loses nothing and records
+/// nothing twice: a replayed input is recognised by its input key (path, inode, mtime and
+/// content hash) and only its remaining steps run.
+public final class DropDirectory: Sendable {
+    public let pipeline: Pipeline
+    let layout: HomeLayout
+    let store: EnvelopeStore
+
+    public init(pipeline: Pipeline) {
+        self.pipeline = pipeline
+        layout = pipeline.home.layout
+        store = EnvelopeStore(layout: layout)
+    }
+
+    /// The `new/` folders, relative to `drop/`: `new` and each `AGENCY/new`.
+    public func inboxes() -> [String] {
+        var result = ["new"]
+        for name in ((try? Directory.names(in: layout.drop)) ?? []).sorted()
+        where !name.hasPrefix(".") && name != "new" && name != "tmp" && Directory.isDirectory("\(layout.drop)/\(name)/new") {
+            result.append("\(name)/new")
+        }
+        return result
+    }
+
+    /// Every waiting input, relative to `drop/`, in name order per inbox.
+    public func pending() -> [String] {
+        inboxes().flatMap { inbox in
+            ((try? Directory.names(in: "\(layout.drop)/\(inbox)")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+                .map { "\(inbox)/\($0)" }
+        }
+    }
+
+    /// Processes every waiting input; returns the outcomes.
+    @discardableResult
+    public func scan(onOutcome: (String, Outcome) -> Void = { _, _ in }) -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for relative in pending() {
+            if let outcome = try? process(relative) {
+                outcomes.append(outcome)
+                onOutcome(relative, outcome)
+            }
+        }
+        return outcomes
+    }
+
+    /// Processes one input (`relative` to `drop/`). Returns nil when it is gone or not ours
+    /// to take (a dotfile, a path outside the inboxes). Throws on storage or ledger failure,
+    /// leaving the input where it is to be retried.
+    public func process(_ relative: String) throws -> Outcome? {
+        let components = relative.split(separator: "/")
+        guard let name = components.last, !name.hasPrefix("."), components.count <= 3,
+              !components.contains(".."), components.dropLast().last == "new",
+              components.count == 2 || components[0] != "tmp"
+        else { return nil }
+        let path = "\(layout.drop)/\(relative)"
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return try quarantineUnopened(relative, path: path, info: info)
+        }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            if errno == ELOOP { return try quarantineUnopened(relative, path: path, info: info) }
+            throw StorageError.errno("cannot open", path)
+        }
+        defer { close(fd) }
+        var opened = stat()
+        guard fstat(fd, &opened) == 0 else { throw StorageError.errno("cannot stat", path) }
+        guard opened.st_mode & S_IFMT == S_IFREG, opened.st_ino == info.st_ino, opened.st_dev == info.st_dev else {
+            return nil  // swapped under us: the next event or scan sees the new entry
+        }
+        let receivedAt = pipeline.clock()
+        let outcome: Outcome
+        if Int(opened.st_size) > pipeline.home.settings.policy.maxEnvelopeBytes {
+            outcome = try quarantineTooLarge(relative, fd: fd, info: opened, receivedAt: receivedAt)
+        } else {
+            let bytes = try DurableFile.readAll(fd, path: path, limit: pipeline.home.settings.policy.maxEnvelopeBytes + 1,
+                                                sizeHint: Int(opened.st_size))
+            let key = Self.inputKey(relative, info: opened, sha256: SHA256.hex(bytes))
+            outcome = try pipeline.process(bytes, channel: "drop", originalName: relative, inputKey: key, receivedAt: receivedAt)
+        }
+        try DurableFile.remove(path)
+        return outcome
+    }
+
+    /// The identity of a drop-directory input: its path, inode and times, and its hash. A new
+    /// delivery of the same bytes (a new file) has a new key; a replay after a crash has the same.
+    static func inputKey(_ relative: String, info: stat, sha256: String) -> String {
+        let identity = "drop\0\(relative)\0\(info.st_dev)\0\(info.st_ino)\0\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\0\(sha256)"
+        return SHA256.hex(Array(identity.utf8))
+    }
+
+    /// A symlink, FIFO, device, socket or directory: recorded, then renamed into quarantine
+    /// without being opened.
+    private func quarantineUnopened(_ relative: String, path: String, info: stat) throws -> Outcome {
+        let id = Self.inputKey(relative, info: info, sha256: "unopened")
+        let receivedAt = pipeline.clock()
+        let kind = switch info.st_mode & S_IFMT {
+        case S_IFLNK: "a symbolic link"
+        case S_IFIFO: "a FIFO"
+        case S_IFDIR: "a directory"
+        case S_IFSOCK: "a socket"
+        default: "a device or special file"
+        }
+        let message = "\(kind), not a regular file: moved to quarantine unopened"
+        let facts = SubmissionFacts(channel: "drop", envelopeSha256: id, size: 0, receivedAt: receivedAt, unopened: true)
+        let record = EnvelopeStore.Record(reason: .notARegularFile, message: message, receivedAt: receivedAt,
+                                          originalName: relative, channel: "drop", size: 0, sha256: nil)
+        let recorded = try pipeline.home.ledger.recordRejection(.notARegularFile, facts: facts, inputKey: id,
+                                                               at: pipeline.clock()) { _ in
+            try store.writeRecord(record, name: id)
+        }
+        try DurableFile.move(path, to: store.quarantinedPath(id))
+        return Pipeline.outcome(recorded, sha256: id, message: message)
+    }
+
+    /// An input over the size limit: hashed while it is copied into quarantine, never held
+    /// in memory whole.
+    private func quarantineTooLarge(_ relative: String, fd: Int32, info: stat, receivedAt: UTCInstant) throws -> Outcome {
+        let temporary = "\(layout.quarantine)/.tmp-large-\(UInt64.random(in: 0...UInt64.max))"
+        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw StorageError.errno("cannot create", temporary) }
+        let hasher = SHA256Hasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        var failure: StorageError?
+        copy: while true {
+            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 { if errno == EINTR { continue }; failure = .errno("cannot read", relative); break }
+            if got == 0 { break }
+            total += got
+            let ok = buffer.withUnsafeBytes { raw -> Bool in
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[..<got]))
+                var offset = 0
+                while offset < got {
+                    let written = write(out, raw.baseAddress! + offset, got - offset)
+                    if written < 0 { if errno == EINTR { continue }; return false }
+                    offset += written
+                }
+                return true
+            }
+            if !ok { failure = .errno("cannot write", temporary); break copy }
+        }
+        if failure == nil, fsync(out) != 0 { failure = .errno("cannot fsync", temporary) }
+        if failure == nil { fchmod(out, 0o444) }
+        close(out)
+        if let failure { unlink(temporary); throw failure }
+        let sha256 = hasher.finalizeHex()
+        let final = store.quarantinedPath(sha256)
+        if access(final, F_OK) == 0 { unlink(temporary) } else { try DurableFile.move(temporary, to: final) }
+        let limit = pipeline.home.settings.policy.maxEnvelopeBytes
+        let message = "\(total) bytes is over the limit of \(limit)"
+        let facts = SubmissionFacts(channel: "drop", envelopeSha256: sha256, size: total, receivedAt: receivedAt)
+        let record = EnvelopeStore.Record(reason: .tooLarge, message: message, receivedAt: receivedAt,
+                                          originalName: relative, channel: "drop", size: total, sha256: sha256)
+        let recorded = try pipeline.home.ledger.recordRejection(.tooLarge, facts: facts,
+                                                               inputKey: Self.inputKey(relative, info: info, sha256: sha256),
+                                                               at: pipeline.clock()) { _ in
+            try store.writeRecord(record, name: sha256)
+        }
+        return Pipeline.outcome(recorded, sha256: sha256, message: message)
+    }
+}

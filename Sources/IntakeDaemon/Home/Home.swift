@@ -1,0 +1,108 @@
+public import IntakeCore
+public import IntakeCrypto
+public import IntakeLedger
+import Glibc
+
+/// An opened intake home: settings, keys, trust anchors and the ledger.
+public final class Home: Sendable {
+    public let layout: HomeLayout
+    public let settings: Settings
+    public let ledger: Ledger
+    public let calendar: WorkingCalendar
+    public let intakeCertificate: Certificate
+    let intakeKey: PrivateKey?
+    public let trust: TrustStore
+    public let ledgerVerifierKey: NoteVerifierKey
+
+    /// Opens the home at `layout`. With `readOnly`, no private key is loaded and the ledger
+    /// refuses writes; otherwise every private key must be mode 0600 or stricter.
+    public init(_ layout: HomeLayout, readOnly: Bool = false) throws {
+        self.layout = layout
+        guard access(layout.settings, F_OK) == 0 else {
+            throw HomeError("no-home", "\(layout.root) is not an intake home (no intake.toml); run `intake init` first")
+        }
+        let text = String(decoding: try DurableFile.read(layout.settings), as: UTF8.self)
+        do { settings = try Settings.parse(text) } catch {
+            throw HomeError("bad-settings", "\(layout.settings): \(error.description)")
+        }
+        let division = BankHolidays.Division(rawValue: settings.calendar.division) ?? .englandAndWales
+        calendar = WorkingCalendar(holidays: BankHolidays.embedded(division: division))
+        if !readOnly { try Self.checkPrivateKeyModes(layout) }
+        intakeCertificate = try Certificate(pem: DurableFile.read(layout.intakeCertificate))
+        intakeKey = readOnly ? nil : try PrivateKey(pem: DurableFile.read(layout.intakeKey))
+        trust = try TrustStore(anchors: Self.trustAnchors(layout))
+        let vkeyText = String(decoding: try DurableFile.read(layout.ledgerVerifierKey), as: UTF8.self)
+        ledgerVerifierKey = try NoteVerifierKey.parse(vkeyText.trimmingSuffixNewlines())
+        let signer: (any NoteSigner)? = readOnly ? nil
+            : try Ed25519NoteSigner(name: settings.origin, key: PrivateKey(pem: DurableFile.read(layout.ledgerKey)))
+        if let signer, signer.verifierKey != ledgerVerifierKey {
+            throw HomeError("key-mismatch", "keys/ledger.key does not match keys/ledger.vkey (or origin changed in intake.toml)")
+        }
+        ledger = try Ledger(path: layout.ledger, origin: settings.origin, signer: signer, readOnly: readOnly)
+    }
+
+    /// Refuses to start when any private key is readable or writable by group or others.
+    public static func checkPrivateKeyModes(_ layout: HomeLayout) throws {
+        for path in layout.privateKeys {
+            var info = stat()
+            guard lstat(path, &info) == 0 else {
+                throw HomeError("missing-key", "\(path) is missing: \(String(cString: strerror(errno)))")
+            }
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw HomeError("bad-key-file", "\(path) is not a regular file")
+            }
+            let mode = info.st_mode & 0o777
+            if mode & 0o077 != 0 {
+                throw HomeError("key-permissions", "\(path) is readable by group or others (mode \(String(mode, radix: 8))); run: chmod 600 \(path)")
+            }
+        }
+    }
+
+    /// Every certificate in `trust/*.pem` (and `*.crt`).
+    static func trustAnchors(_ layout: HomeLayout) throws -> [Certificate] {
+        var anchors: [Certificate] = []
+        for name in try Directory.names(in: layout.trust).sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            do {
+                anchors += try Certificate.all(pem: DurableFile.read("\(layout.trust)/\(name)"))
+            } catch {
+                throw HomeError("bad-trust-anchor", "trust/\(name) holds no readable PEM certificate")
+            }
+        }
+        return anchors
+    }
+
+    /// The decryption side of the pipeline: the intake key, certificate and trust anchors.
+    public func opener() throws -> EnvelopeOpener {
+        guard let intakeKey else { throw HomeError("read-only", "the home was opened read-only") }
+        return try EnvelopeOpener(key: intakeKey, certificate: intakeCertificate, trust: trust,
+                                  policy: CryptoPolicy(allowCBC: settings.policy.allowCBC,
+                                                       allowRSAPKCS1v15: settings.policy.allowRSAPKCS1v15))
+    }
+}
+
+extension String {
+    func trimmingSuffixNewlines() -> String {
+        var text = self
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return text
+    }
+}
+
+/// Directory listing without Foundation.
+public enum Directory {
+    public static func names(in path: String) throws(StorageError) -> [String] {
+        guard let dir = opendir(path) else { throw .errno("cannot list", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+}

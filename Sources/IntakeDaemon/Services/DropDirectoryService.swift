@@ -1,0 +1,90 @@
+public import Logging
+public import ServiceLifecycle
+import Dispatch
+import IntakeCore
+
+/// The drop-directory watcher as a long-running service: scans the inboxes at start-up for
+/// anything that arrived while it was down, then processes each input inotify reports, one
+/// at a time, with a full rescan every `rescanSeconds` as a safety net. On graceful shutdown
+/// it stops taking new inputs and returns once the one in hand is finished.
+public struct DropDirectoryService: Service {
+    let drop: DropDirectory
+    let logger: Logger
+    let rescanSeconds: Int
+    let onOutcome: @Sendable (String, Outcome) -> Void
+    let onReady: @Sendable () -> Void
+
+    public init(drop: DropDirectory, logger: Logger, rescanSeconds: Int = 60,
+                onReady: @escaping @Sendable () -> Void = {},
+                onOutcome: @escaping @Sendable (String, Outcome) -> Void = { _, _ in }) {
+        self.drop = drop
+        self.logger = logger
+        self.rescanSeconds = rescanSeconds
+        self.onReady = onReady
+        self.onOutcome = onOutcome
+    }
+
+    public func run() async throws {
+        let watcher = try InotifyWatcher(dropDirectory: drop.pipeline.home.layout.drop)
+        let worker = DispatchQueue(label: "intake.drop")
+        // Watches first, then the start-up scan: nothing can slip between the two.
+        await runOnWorker(worker) { scanAll() }
+        onReady()
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(rescanSeconds))
+                if Task.isCancelled { break }
+                await runOnWorker(worker) { scanAll() }
+            }
+        }
+        defer { ticker.cancel() }
+        await withGracefulShutdownHandler {
+            for await event in watcher.events {
+                switch event {
+                case .input(let relative): await runOnWorker(worker) { processOne(relative) }
+                case .rescan: await runOnWorker(worker) { scanAll() }
+                }
+            }
+        } onGracefulShutdown: {
+            watcher.stop()
+        }
+        watcher.stop()
+    }
+
+    private func runOnWorker(_ worker: DispatchQueue, _ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            worker.async {
+                body()
+                continuation.resume()
+            }
+        }
+    }
+
+    private func scanAll() {
+        for relative in drop.pending() { processOne(relative) }
+    }
+
+    private func processOne(_ relative: String) {
+        do {
+            guard let outcome = try drop.process(relative) else { return }
+            log(outcome)
+            onOutcome(relative, outcome)
+        } catch {
+            // Left in place: the next scan retries it. Storage errors name paths, never content.
+            logger.error("input left in the drop directory", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func log(_ outcome: Outcome) {
+        var metadata: Logger.Metadata = [
+            "outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
+            "index": "\(outcome.ledgerIndex)", "channel": "drop",
+        ]
+        if let reason = outcome.reason { metadata["reason"] = "\(reason.rawValue)" }
+        if let caseRef = outcome.caseRef { metadata["case"] = "\(caseRef)" }
+        if let agency = outcome.agencyId { metadata["agency"] = "\(agency)" }
+        if let version = outcome.version { metadata["version"] = "\(version)" }
+        if !outcome.isNew { metadata["replay"] = "true" }
+        logger.info("submission", metadata: metadata)
+    }
+}

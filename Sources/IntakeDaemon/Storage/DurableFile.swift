@@ -1,0 +1,129 @@
+import Glibc
+
+/// A failure of the file system, named by errno: never by file content.
+public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func errno(_ what: String, _ path: String) -> StorageError {
+        let number = Glibc.errno
+        return StorageError(number == ENOSPC ? "disk-full" : number == EROFS ? "read-only" : "io-error",
+                            "\(what) \(path): \(String(cString: strerror(number)))")
+    }
+
+    public var description: String { message }
+}
+
+/// Crash-safe file writes: write a temporary file in the target directory, fsync it, set its
+/// mode, rename it into place, fsync the directory. After `write` returns, the file is
+/// durable under its final name; after a crash at any instant there is either no file or the
+/// whole file (and maybe a `.tmp-` file, which start-up sweeps away).
+public enum DurableFile {
+    /// Writes `bytes` to `directory/name` durably with `mode`. When the file already exists
+    /// and `skipIfExists` (content-addressed names), nothing is written.
+    public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
+                             skipIfExists: Bool = false) throws(StorageError) {
+        let path = "\(directory)/\(name)"
+        if skipIfExists, access(path, F_OK) == 0 { return }
+        let temporary = "\(directory)/.tmp-\(name)-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .errno("cannot create", temporary) }
+        var failed: StorageError?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failed = .errno("cannot write", temporary)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failed == nil, fsync(fd) != 0 { failed = .errno("cannot fsync", temporary) }
+        if failed == nil, fchmod(fd, mode_t(mode)) != 0 { failed = .errno("cannot chmod", temporary) }
+        close(fd)
+        if let failed {
+            unlink(temporary)
+            throw failed
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = StorageError.errno("cannot rename into", path)
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(directory)
+    }
+
+    /// fsyncs a directory, making renames and unlinks in it durable.
+    public static func syncDirectory(_ directory: String) throws(StorageError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("cannot open directory", directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .errno("cannot fsync directory", directory) }
+    }
+
+    /// Removes `path` and makes the removal durable.
+    public static func remove(_ path: String) throws(StorageError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw .errno("cannot remove", path) }
+        try syncDirectory(parent(of: path))
+    }
+
+    /// Renames `from` to `to` durably (both directories synced).
+    public static func move(_ from: String, to: String) throws(StorageError) {
+        guard rename(from, to) == 0 else { throw .errno("cannot rename", from) }
+        try syncDirectory(parent(of: to))
+        if parent(of: from) != parent(of: to) { try syncDirectory(parent(of: from)) }
+    }
+
+    /// Deletes leftover `.tmp-` files in `directory` (from a crash mid-write).
+    public static func sweepTemporaries(in directory: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(".tmp-") { unlink("\(directory)/\(name)") }
+        }
+    }
+
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Reads a whole small file (keys, settings, certificates).
+    public static func read(_ path: String, limit: Int = 16 << 20) throws(StorageError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("cannot open", path) }
+        defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads everything from `fd`, failing past `limit` bytes.
+    static func readAll(_ fd: Int32, path: String, limit: Int, sizeHint: Int = 0) throws(StorageError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: max(min(sizeHint, limit) + 1, 4096))
+        var count = 0
+        while true {
+            if count == bytes.count {
+                guard bytes.count <= limit else { throw StorageError("too-large", "\(path) is larger than \(limit) bytes") }
+                bytes.append(contentsOf: repeatElement(0, count: bytes.count))
+            }
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .errno("cannot read", path)
+            }
+            if got == 0 { break }
+            count += got
+        }
+        guard count <= limit else { throw StorageError("too-large", "\(path) is larger than \(limit) bytes") }
+        bytes.removeSubrange(count...)
+        return bytes
+    }
+}

@@ -1,0 +1,125 @@
+public import IntakeCore
+import Foundation
+import GRDB
+
+/// Cases: opening them, their milestones, and reading them back for readiness.
+extension Ledger {
+    /// Opens case `ref`, referred on `referred`, expecting returns from `agencies`.
+    @discardableResult
+    public func openCase(ref: String, referred: LocalDate, agencies: [String], overrides: [Milestone: LocalDate] = [:],
+                         at now: UTCInstant) throws -> Int {
+        guard ScopingReturn.isCaseRef(ref) else {
+            throw LedgerError("bad-case-ref", "a case reference is pseudonymous, like RR-2026-014")
+        }
+        guard !agencies.isEmpty else { throw LedgerError("no-agencies", "name at least one expected agency with --agency") }
+        guard Set(agencies).count == agencies.count else { throw LedgerError("duplicate-agency", "an agency is named twice") }
+        return try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM case_file WHERE ref = ?)", arguments: [ref]) ?? false {
+                throw LedgerError("case-exists", "case \(ref) is already open")
+            }
+            for agency in agencies where !(try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)",
+                                                              arguments: [agency]) ?? false) {
+                throw LedgerError("unknown-agency", "no agency \(agency); register it with `intake agency add`")
+            }
+            let events = [LedgerEvent.caseOpened(ref: ref, referred: referred, overrides: overrides, at: now)]
+                + agencies.map { LedgerEvent.agencyExpected(caseRef: ref, agencyId: $0, at: now) }
+            let indices = try append(events, db, at: now)
+            try db.execute(sql: """
+                INSERT INTO case_file (ref, referred, due_requests, due_returns, due_meeting, due_panel, ledger_index)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [ref, referred.description, overrides[.requests]?.description, overrides[.returns]?.description,
+                                 overrides[.meeting]?.description, overrides[.panel]?.description, indices[0]])
+            for (agency, index) in zip(agencies, indices.dropFirst()) {
+                try db.execute(sql: "INSERT INTO case_agency (case_ref, agency_id, ledger_index) VALUES (?, ?, ?)",
+                               arguments: [ref, agency, index])
+            }
+            return indices[0]
+        }
+    }
+
+    /// Records the Rapid Review meeting for `ref`.
+    @discardableResult
+    public func recordMeeting(ref: String, held: LocalDate, decision: String, at now: UTCInstant) throws -> Int {
+        try recordMilestone(ref: ref, event: .meetingRecorded(caseRef: ref, held: held, decision: decision, at: now),
+                            date: held, detail: decision)
+    }
+
+    /// Records that the Panel was notified for `ref`: the case closes.
+    @discardableResult
+    public func recordPanelNotified(ref: String, on date: LocalDate, at now: UTCInstant) throws -> Int {
+        try recordMilestone(ref: ref, event: .panelNotified(caseRef: ref, on: date, at: now), date: date, detail: "")
+    }
+
+    private func recordMilestone(ref: String, event: LedgerEvent, date: LocalDate, detail: String) throws -> Int {
+        try pool.write { db in
+            guard let record = try Self.caseRecord(ref, db) else { throw LedgerError("unknown-case", "no case \(ref)") }
+            if record.isClosed { throw LedgerError("case-closed", "case \(ref) is closed: the Panel was notified") }
+            if event.kind == .meetingRecorded, record.meeting != nil {
+                throw LedgerError("meeting-recorded", "the meeting for \(ref) is already recorded")
+            }
+            if event.kind == .panelNotified, date < record.referred {
+                throw LedgerError("bad-date", "the Panel cannot be notified before the referral")
+            }
+            let index = try append([event], db, at: event.at)[0]
+            try db.execute(sql: "INSERT INTO case_milestone (ledger_index, case_ref, kind, on_date, detail) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [index, ref, event.kind.rawValue, date.description, detail])
+            return index
+        }
+    }
+
+    /// Every case, oldest first.
+    public func caseRecords() throws -> [CaseRecord] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT ref FROM case_file ORDER BY ledger_index").compactMap { try Self.caseRecord($0, db) }
+        }
+    }
+
+    public func caseRecord(_ ref: String) throws -> CaseRecord? {
+        try pool.read { db in try Self.caseRecord(ref, db) }
+    }
+
+    static func caseRecord(_ ref: String, _ db: Database) throws -> CaseRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM case_file WHERE ref = ?", arguments: [ref]) else { return nil }
+        guard let referred = LocalDate(row["referred"] as String) else {
+            throw LedgerError("corrupt", "case \(ref) has an unreadable referral date")
+        }
+        var overrides: [Milestone: LocalDate] = [:]
+        for milestone in Milestone.allCases {
+            if let text: String = row["due_\(milestone.rawValue)"], let date = LocalDate(text) { overrides[milestone] = date }
+        }
+        let agencies = try String.fetchAll(db, sql: "SELECT agency_id FROM case_agency WHERE case_ref = ? ORDER BY ledger_index",
+                                           arguments: [ref])
+        var latest: [String: ReturnRecord] = [:]
+        let submissions = try Row.fetchAll(db, sql: """
+            SELECT s.* FROM submission s
+            WHERE s.case_ref = ? AND s.version = (SELECT MAX(version) FROM submission t
+                                                  WHERE t.case_ref = s.case_ref AND t.agency_id = s.agency_id)
+            """, arguments: [ref])
+        for submission in submissions {
+            latest[submission["agency_id"]] = try returnRecord(submission)
+        }
+        var record = CaseRecord(ref: ref, referred: referred, overrides: overrides, agencies: agencies, latest: latest)
+        for milestone in try Row.fetchAll(db, sql: "SELECT * FROM case_milestone WHERE case_ref = ? ORDER BY ledger_index",
+                                          arguments: [ref]) {
+            guard let date = LocalDate(milestone["on_date"] as String) else { continue }
+            switch milestone["kind"] as String {
+            case "meeting-recorded": record.meeting = (date, milestone["detail"])
+            case "panel-notified": record.panelNotified = date
+            default: break
+            }
+        }
+        return record
+    }
+
+    static func returnRecord(_ row: Row) throws -> ReturnRecord {
+        guard let receivedAt = UTCInstant(rfc3339: row["received_at"]) else {
+            throw LedgerError("corrupt", "a submission has an unreadable receipt time")
+        }
+        let missingText: String = row["missing"]
+        let missing = missingText.split(separator: ",").compactMap { MissingItem(code: String($0)) }
+        let complete: Bool = row["complete"]
+        return ReturnRecord(version: row["version"], envelopeSha256: row["envelope_sha256"],
+                            contentSha256: row["content_sha256"], receivedAt: receivedAt,
+                            completeness: complete ? .complete : .incomplete(missing), ledgerIndex: row["ledger_index"])
+    }
+}

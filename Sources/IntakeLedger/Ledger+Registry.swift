@@ -1,0 +1,71 @@
+public import IntakeCore
+import Foundation
+import GRDB
+
+/// Agencies and their pinned signing certificates.
+extension Ledger {
+    public struct AgencyInfo: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var certificateFingerprints: [String]
+    }
+
+    /// Registers agency `id`, or adds a certificate to an existing one. A certificate is
+    /// pinned to exactly one agency: pinning it to a second is refused.
+    @discardableResult
+    public func registerAgency(id: String, name: String, certificatePEM: String, fingerprint: String,
+                               at now: UTCInstant) throws -> Int {
+        guard ScopingReturn.isAgencyId(id) else {
+            throw LedgerError("bad-agency-id", "an agency id is lowercase letters, digits and hyphens (e.g. police, health-trust)")
+        }
+        return try pool.write { db in
+            if let owner = try String.fetchOne(db, sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?",
+                                               arguments: [fingerprint]) {
+                throw LedgerError(owner == id ? "already-registered" : "certificate-pinned",
+                                  "certificate \(fingerprint.prefix(16))… is already pinned to agency \(owner)")
+            }
+            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)", arguments: [id]) ?? false
+            let event: LedgerEvent = exists
+                ? .agencyCertificateAdded(id: id, certificateSha256: fingerprint, at: now)
+                : .agencyRegistered(id: id, name: name, certificateSha256: fingerprint, at: now)
+            let index = try append([event], db, at: now)[0]
+            if !exists {
+                try db.execute(sql: "INSERT INTO agency (id, name, ledger_index) VALUES (?, ?, ?)", arguments: [id, name, index])
+            }
+            try db.execute(sql: "INSERT INTO agency_certificate (fingerprint, agency_id, pem, ledger_index) VALUES (?, ?, ?, ?)",
+                           arguments: [fingerprint, id, certificatePEM, index])
+            return index
+        }
+    }
+
+    public func agencies() throws -> [AgencyInfo] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT a.id, a.name, c.fingerprint FROM agency a JOIN agency_certificate c ON c.agency_id = a.id
+                ORDER BY a.id, c.ledger_index
+                """)
+            var result: [AgencyInfo] = []
+            for row in rows {
+                let id: String = row["id"]
+                if result.last?.id == id {
+                    result[result.count - 1].certificateFingerprints.append(row["fingerprint"])
+                } else {
+                    result.append(AgencyInfo(id: id, name: row["name"], certificateFingerprints: [row["fingerprint"]]))
+                }
+            }
+            return result
+        }
+    }
+
+    /// The agency a certificate is pinned to.
+    public func agencyId(forCertificate fingerprint: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?", arguments: [fingerprint])
+        }
+    }
+
+    /// Every pinned certificate's PEM, to find signers that did not include their certificate.
+    public func pinnedCertificatePEMs() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT pem FROM agency_certificate ORDER BY ledger_index") }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+public import GRDB
+public import IntakeCore
+
+/// A ledger failure with a stable code.
+public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+/// The one owner of `ledger.sqlite`: cases, agencies, submissions and the RFC 9162 Merkle log
+/// of events with its signed checkpoints.
+///
+/// Every write is a named method that runs in one transaction and appends the leaves, the
+/// new perfect-subtree nodes (O(log n) per leaf) and one new signed checkpoint together.
+/// Nothing is ever updated or deleted: SQL triggers refuse it.
+public final class Ledger: Sendable {
+    let pool: DatabasePool
+    public let origin: String
+    let signer: (any NoteSigner)?
+
+    /// Opens (creating and migrating when writable) the ledger at `path`. A read-only ledger
+    /// needs no signer and refuses writes.
+    public init(path: String, origin: String, signer: (any NoteSigner)?, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL: each commit fsyncs the WAL, so a committed event survives power loss.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.origin = origin
+        self.signer = signer
+        if !readOnly {
+            try Migrations.migrator.migrate(pool)
+        }
+    }
+
+    // MARK: - The Merkle log
+
+    /// The number of leaves.
+    public func treeSize() throws -> Int {
+        try pool.read { db in try Self.size(db) }
+    }
+
+    static func size(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entry") ?? 0
+    }
+
+    static func node(_ id: NodeID, _ db: Database) throws -> [UInt8] {
+        let data: Data? = if id.level == 0 {
+            try Data.fetchOne(db, sql: "SELECT leaf_hash FROM log_entry WHERE idx = ?", arguments: [id.index])
+        } else {
+            try Data.fetchOne(db, sql: "SELECT hash FROM log_node WHERE level = ? AND idx = ?", arguments: [id.level, id.index])
+        }
+        guard let data else { throw LedgerError("missing-node", "the Merkle node \(id) is not stored") }
+        return [UInt8](data)
+    }
+
+    /// The root hash of the tree of `size` leaves, from stored nodes (O(log n) reads).
+    public func rootHash(size: Int) throws -> [UInt8] {
+        try pool.read { db in try MerkleTree.root(size: size) { try Self.node($0, db) } }
+    }
+
+    /// Appends `events` as leaves, stores the completed nodes, and signs a checkpoint for the
+    /// new tree. Runs inside the caller's transaction. Returns the leaves' indices.
+    @discardableResult
+    func append(_ events: [LedgerEvent], _ db: Database, inputKey: String? = nil, at now: UTCInstant) throws -> [Int] {
+        guard let signer else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+        var size = try Self.size(db)
+        var indices: [Int] = []
+        var fresh: [NodeID: [UInt8]] = [:]
+        for (offset, event) in events.enumerated() {
+            let entry = event.entry
+            let leafHash = MerkleHashing.leafHash(entry)
+            try db.execute(sql: """
+                INSERT INTO log_entry (idx, kind, entry, leaf_hash, envelope_sha256, input_key)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [size, event.kind.rawValue, Data(entry), Data(leafHash),
+                                 event.fields["envelopeSha256"]?.stringValue,
+                                 offset == 0 ? inputKey : nil])
+            fresh[NodeID(level: 0, index: size)] = leafHash
+            for id in MerkleTree.nodesCompleted(byAppendingLeafAt: size) {
+                let (left, right) = id.children
+                let hash = MerkleHashing.nodeHash(try fresh[left] ?? Self.node(left, db), try fresh[right] ?? Self.node(right, db))
+                fresh[id] = hash
+                try db.execute(sql: "INSERT INTO log_node (level, idx, hash) VALUES (?, ?, ?)",
+                               arguments: [id.level, id.index, Data(hash)])
+            }
+            indices.append(size)
+            size += 1
+        }
+        let root = try MerkleTree.root(size: size) { id in try fresh[id] ?? Self.node(id, db) }
+        let body = try Checkpoint(origin: origin, size: size, rootHash: root).format()
+        let note = try signer.signNote(body)
+        try db.execute(sql: "INSERT INTO checkpoint (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)",
+                       arguments: [size, Data(root), note.format(), now.rfc3339(milliseconds: true)])
+        return indices
+    }
+
+    /// The latest signed checkpoint, as signed-note text.
+    public func latestCheckpoint() throws -> (size: Int, note: String)? {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoint ORDER BY tree_size DESC LIMIT 1")
+            else { return nil }
+            return (row["tree_size"], row["note"])
+        }
+    }
+
+    /// The leaf bytes at `index`.
+    public func entry(at index: Int) throws -> [UInt8]? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT entry FROM log_entry WHERE idx = ?", arguments: [index]).map { [UInt8]($0) }
+        }
+    }
+
+    /// Runs `body` in a read transaction (a consistent snapshot).
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+}

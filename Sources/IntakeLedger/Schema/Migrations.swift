@@ -1,0 +1,122 @@
+import GRDB
+
+/// The ledger's schema, as plain SQL migrations. A shipped migration never changes: new
+/// needs get a new migration appended to the list.
+///
+/// Every table is append-only: triggers refuse UPDATE and DELETE, so a record once committed
+/// is locked. The Merkle log (`log_entry`, `log_node`, `checkpoint`) is the tamper-evident
+/// part; the other tables are indexes over it that `intake verify` checks against the log.
+enum Migrations {
+    static let v1 = """
+    CREATE TABLE log_entry (
+        idx             INTEGER PRIMARY KEY CHECK (idx >= 0),
+        kind            TEXT    NOT NULL,
+        entry           BLOB    NOT NULL,
+        leaf_hash       BLOB    NOT NULL CHECK (length(leaf_hash) = 32),
+        envelope_sha256 TEXT    CHECK (envelope_sha256 IS NULL OR length(envelope_sha256) = 64),
+        -- The drop-directory input's identity: makes re-processing after a crash idempotent.
+        -- Not part of the leaf.
+        input_key       TEXT    UNIQUE
+    );
+    CREATE INDEX log_entry_envelope ON log_entry(envelope_sha256);
+
+    -- Perfect subtree hashes above the leaves: node (level, idx) covers leaves
+    -- [idx * 2^level, (idx + 1) * 2^level). Level 0 is log_entry.leaf_hash.
+    CREATE TABLE log_node (
+        level INTEGER NOT NULL CHECK (level >= 1),
+        idx   INTEGER NOT NULL CHECK (idx >= 0),
+        hash  BLOB    NOT NULL CHECK (length(hash) = 32),
+        PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE checkpoint (
+        tree_size INTEGER PRIMARY KEY CHECK (tree_size >= 1),
+        root_hash BLOB    NOT NULL CHECK (length(root_hash) = 32),
+        note      TEXT    NOT NULL,
+        signed_at TEXT    NOT NULL
+    );
+
+    CREATE TABLE agency (
+        id           TEXT    PRIMARY KEY,
+        name         TEXT    NOT NULL,
+        ledger_index INTEGER NOT NULL REFERENCES log_entry(idx)
+    );
+
+    -- A signing certificate is pinned to exactly one agency (the primary key).
+    CREATE TABLE agency_certificate (
+        fingerprint  TEXT    PRIMARY KEY CHECK (length(fingerprint) = 64),
+        agency_id    TEXT    NOT NULL REFERENCES agency(id),
+        pem          TEXT    NOT NULL,
+        ledger_index INTEGER NOT NULL REFERENCES log_entry(idx)
+    );
+
+    CREATE TABLE case_file (
+        ref          TEXT    PRIMARY KEY,
+        referred     TEXT    NOT NULL,
+        due_requests TEXT,
+        due_returns  TEXT,
+        due_meeting  TEXT,
+        due_panel    TEXT,
+        ledger_index INTEGER NOT NULL REFERENCES log_entry(idx)
+    );
+
+    CREATE TABLE case_agency (
+        case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+        agency_id    TEXT    NOT NULL REFERENCES agency(id),
+        ledger_index INTEGER NOT NULL REFERENCES log_entry(idx),
+        PRIMARY KEY (case_ref, agency_id)
+    );
+
+    -- Every accepted version of every return. The latest version per (case, agency) is the
+    -- one that counts for readiness; earlier ones are superseded, never removed.
+    CREATE TABLE submission (
+        ledger_index    INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+        case_ref        TEXT    NOT NULL,
+        agency_id       TEXT    NOT NULL,
+        version         INTEGER NOT NULL CHECK (version >= 1),
+        envelope_sha256 TEXT    NOT NULL CHECK (length(envelope_sha256) = 64),
+        content_sha256  TEXT    NOT NULL CHECK (length(content_sha256) = 64),
+        received_at     TEXT    NOT NULL,
+        complete        INTEGER NOT NULL CHECK (complete IN (0, 1)),
+        missing         TEXT    NOT NULL,
+        channel         TEXT    NOT NULL,
+        UNIQUE (case_ref, agency_id, version),
+        FOREIGN KEY (case_ref, agency_id) REFERENCES case_agency(case_ref, agency_id)
+    );
+
+    -- Meeting and Panel notification milestones.
+    CREATE TABLE case_milestone (
+        ledger_index INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+        case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+        kind         TEXT    NOT NULL CHECK (kind IN ('meeting-recorded', 'panel-notified')),
+        on_date      TEXT    NOT NULL,
+        detail       TEXT    NOT NULL DEFAULT ''
+    );
+    """
+
+    static let appendOnlyTables = [
+        "log_entry", "log_node", "checkpoint", "agency", "agency_certificate",
+        "case_file", "case_agency", "submission", "case_milestone",
+    ]
+
+    /// Triggers that lock every row once committed.
+    static var v1Triggers: String {
+        appendOnlyTables.map { table in
+            """
+            CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: \(table) rows cannot be updated'); END;
+            CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+            BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: \(table) rows cannot be deleted'); END;
+            """
+        }.joined(separator: "\n")
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+            try db.execute(sql: v1Triggers)
+        }
+        return migrator
+    }
+}

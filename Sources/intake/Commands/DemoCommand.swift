@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import IntakeCore
+import IntakeCrypto
+import IntakeDaemon
+import IntakeLedger
+import Logging
+import ServiceLifecycle
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The whole journey, end to end, in a temporary home with no set-up.",
+        discussion: """
+        Makes a temporary home, a demo agency CA and four agencies, opens a case, starts the drop-directory
+        watcher, and drops sealed returns one by one (one incomplete, then corrected), printing readiness
+        as it changes; drops one envelope from an unregistered signer, which is quarantined with its reason
+        code; prints the final state. Exits 0 and leaves nothing running. --keep keeps the home to explore.
+        """
+    )
+
+    @Flag(help: "Keep the temporary home afterwards (its path is printed).") var keep = false
+
+    func run() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("intake-demo-\(UUID().uuidString.prefix(8))").path
+        let layout = HomeLayout(root: root)
+        defer {
+            if !keep { try? FileManager.default.removeItem(atPath: root) }
+        }
+        let demo = try Failure.report { try DemoSetup(layout: layout) }
+        print("== Rapid Review Intake demo — home \(root)")
+        print("   partnership \"\(demo.home.settings.partnership)\", ledger key \(demo.home.ledgerVerifierKey.name)")
+        print("   case \(DemoSetup.caseRef) referred \(demo.referred), expecting returns from \(DemoSetup.agencies.map(\.id).joined(separator: ", "))")
+        print("")
+        try show(demo)
+
+        let outcomes = AsyncStream.makeStream(of: Outcome.self)
+        let logger = Logger(label: "intake-demo", factory: { _ in SwallowLogHandler() })
+        let pipeline = try Failure.report { try Pipeline(home: demo.home, clock: SystemClock.now) }
+        let service = DropDirectoryService(drop: DropDirectory(pipeline: pipeline), logger: logger,
+                                           onOutcome: { _, outcome in outcomes.continuation.yield(outcome) })
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let running = Task { try await group.run() }
+        var iterator = outcomes.stream.makeAsyncIterator()
+
+        for step in try demo.steps() {
+            print("-> \(step.label)")
+            try Failure.report { try demo.drop(step) }
+            guard let outcome = await iterator.next() else { break }
+            print("   \(outcome.status.rawValue)\(outcome.reason.map { " (\($0.rawValue): \(outcome.message))" } ?? "")"
+                + "\(outcome.version.map { ", version \($0)" } ?? "")\(outcome.missing.isEmpty ? "" : ", missing \(outcome.missing.joined(separator: ", "))")"
+                + ", ledger index \(outcome.ledgerIndex)")
+            if outcome.status == .rejected {
+                let quarantined = try Directory.names(in: layout.quarantine).filter { $0.hasSuffix(".json") }
+                print("   quarantine/: \(quarantined.count) record(s): \(quarantined.map { String($0.prefix(16)) + "….json" }.joined(separator: ", "))")
+            } else {
+                try show(demo, brief: true)
+            }
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+
+        print("")
+        print("== Final state")
+        try show(demo)
+        let stored = try Directory.names(in: layout.store).filter { $0.hasSuffix(".p7m") }.count
+        let size = try demo.home.ledger.treeSize()
+        let checkpoint = try demo.home.ledger.latestCheckpoint()
+        print("")
+        print("store/: \(stored) envelopes kept as received; ledger: \(size) events; latest signed checkpoint:")
+        print(checkpoint?.note.split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(separator: "\n") ?? "")
+        if keep { print("Home kept at \(root) — try: INTAKE_HOME=\(root) intake status \(DemoSetup.caseRef)") }
+    }
+
+    func show(_ demo: DemoSetup, brief: Bool = false) throws {
+        let status = try Failure.report { try StatusCommand.status(DemoSetup.caseRef, home: demo.home) }
+        if brief {
+            let states = status.agencies.map { "\($0.agencyId)=\($0.state.rawValue)" }.joined(separator: " ")
+            print("   readiness \(status.completeCount)/\(status.agencies.count) [\(states)] state \(status.state.rawValue)\(status.ready ? " — READY for the meeting" : "")")
+        } else {
+            print(StatusCommand.render(status, home: demo.home).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+        }
+    }
+}
+
+/// The demo logs nothing itself; it prints the story.
+struct SwallowLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .critical
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {}
+}
