@@ -79,7 +79,7 @@ let package = Package(
         // `openssl` command, the way agencies make them.
         .target(
             name: "IntakeTestSupport",
-            dependencies: ["IntakeCore", "IntakeCrypto"],
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon"],
             path: "Tests/IntakeTestSupport",
             swiftSettings: strict
         ),

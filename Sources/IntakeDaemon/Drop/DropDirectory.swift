@@ -97,6 +97,12 @@ public final class DropDirectory: Sendable {
 
     /// The identity of a drop-directory input: its path, inode and times, and its hash. A new
     /// delivery of the same bytes (a new file) has a new key; a replay after a crash has the same.
+    public static func inputKey(forFileAt path: String, relative: String, sha256: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return inputKey(relative, info: info, sha256: sha256)
+    }
+
     static func inputKey(_ relative: String, info: stat, sha256: String) -> String {
         let identity = "drop\0\(relative)\0\(info.st_dev)\0\(info.st_ino)\0\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\0\(sha256)"
         return SHA256.hex(Array(identity.utf8))
