@@ -102,7 +102,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IntakeDaemonTests",
-            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport"],
+            // `intake` itself: the command-line and crash tests run the real executable.
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport", "intake"],
             swiftSettings: strict
         ),
     ]

@@ -36,6 +36,9 @@ public final class Ledger: Sendable {
         configuration.prepareDatabase { db in
             // FULL: each commit fsyncs the WAL, so a committed event survives power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // REPLACE deletes the row it replaces; only with recursive triggers does that fire
+            // the append-only DELETE triggers.
+            try db.execute(sql: "PRAGMA recursive_triggers = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.origin = origin

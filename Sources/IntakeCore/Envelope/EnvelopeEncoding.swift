@@ -12,7 +12,7 @@ public enum EnvelopeEncoding: String, Sendable, Equatable {
         guard let first = prefix.first else { return nil }
         if first == 0x30 { return .der }
         let text = String(decoding: prefix.prefix(4096), as: UTF8.self)
-        let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+        let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\t" }
         if trimmed.hasPrefix("-----BEGIN CMS-----") || trimmed.hasPrefix("-----BEGIN PKCS7-----") {
             return .pem
         }
@@ -94,7 +94,9 @@ extension EnvelopeEncoding {
             fields[name] = String(line[line.index(after: colon)...]).trimmingPrefix(while: { $0 == " " || $0 == "\t" })
             current = name
         }
-        return fields.mapValues { $0.lowercased().trimmingSuffix(while: { $0 == " " || $0 == "\t" }) }
+        return fields.mapValues {
+            $0.lowercased().trimmingPrefix(while: { $0 == " " || $0 == "\t" }).trimmingSuffix(while: { $0 == " " || $0 == "\t" })
+        }
     }
 }
 
