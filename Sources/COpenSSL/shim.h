@@ -9,6 +9,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/buffer.h>
 #include <openssl/cms.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -34,6 +35,19 @@ static inline long shim_bio_mem_data(BIO *bio, char **data) {
 /* A read-only memory BIO over caller-owned bytes (no copy). */
 static inline BIO *shim_bio_readonly(const void *bytes, int length) {
     return BIO_new_mem_buf(bytes, length);
+}
+
+/* A writable memory BIO with room for `capacity` bytes already allocated, so that a large
+ * output is written without repeated doubling and copying. */
+static inline BIO *shim_bio_with_capacity(size_t capacity) {
+    BUF_MEM *buffer = BUF_MEM_new();
+    if (buffer == NULL) return NULL;
+    if (capacity > 0 && BUF_MEM_grow(buffer, capacity) == 0) { BUF_MEM_free(buffer); return NULL; }
+    buffer->length = 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) { BUF_MEM_free(buffer); return NULL; }
+    BIO_set_mem_buf(bio, buffer, BIO_CLOSE);
+    return bio;
 }
 
 /* ---- key generation (EVP_PKEY_Q_keygen is variadic) ---------------------------------- */

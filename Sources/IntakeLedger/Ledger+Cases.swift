@@ -14,24 +14,23 @@ extension Ledger {
         guard !agencies.isEmpty else { throw LedgerError("no-agencies", "name at least one expected agency with --agency") }
         guard Set(agencies).count == agencies.count else { throw LedgerError("duplicate-agency", "an agency is named twice") }
         return try pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM case_file WHERE ref = ?)", arguments: [ref]) ?? false {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM case_file WHERE ref = ?)"), arguments: [ref]) ?? false {
                 throw LedgerError("case-exists", "case \(ref) is already open")
             }
-            for agency in agencies where !(try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)",
+            for agency in agencies where !(try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)"),
                                                               arguments: [agency]) ?? false) {
                 throw LedgerError("unknown-agency", "no agency \(agency); register it with `intake agency add`")
             }
             let events = [LedgerEvent.caseOpened(ref: ref, referred: referred, overrides: overrides, at: now)]
                 + agencies.map { LedgerEvent.agencyExpected(caseRef: ref, agencyId: $0, at: now) }
             let indices = try append(events, db, at: now)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO case_file (ref, referred, due_requests, due_returns, due_meeting, due_panel, ledger_index)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ref, referred.description, overrides[.requests]?.description, overrides[.returns]?.description,
+                """).execute(arguments: [ref, referred.description, overrides[.requests]?.description, overrides[.returns]?.description,
                                  overrides[.meeting]?.description, overrides[.panel]?.description, indices[0]])
             for (agency, index) in zip(agencies, indices.dropFirst()) {
-                try db.execute(sql: "INSERT INTO case_agency (case_ref, agency_id, ledger_index) VALUES (?, ?, ?)",
-                               arguments: [ref, agency, index])
+                try db.cachedStatement(sql: "INSERT INTO case_agency (case_ref, agency_id, ledger_index) VALUES (?, ?, ?)").execute(arguments: [ref, agency, index])
             }
             return indices[0]
         }
@@ -61,8 +60,7 @@ extension Ledger {
                 throw LedgerError("bad-date", "the Panel cannot be notified before the referral")
             }
             let index = try append([event], db, at: event.at)[0]
-            try db.execute(sql: "INSERT INTO case_milestone (ledger_index, case_ref, kind, on_date, detail) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [index, ref, event.kind.rawValue, date.description, detail])
+            try db.cachedStatement(sql: "INSERT INTO case_milestone (ledger_index, case_ref, kind, on_date, detail) VALUES (?, ?, ?, ?, ?)").execute(arguments: [index, ref, event.kind.rawValue, date.description, detail])
             return index
         }
     }
@@ -70,7 +68,7 @@ extension Ledger {
     /// Every case, oldest first.
     public func caseRecords() throws -> [CaseRecord] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT ref FROM case_file ORDER BY ledger_index").compactMap { try Self.caseRecord($0, db) }
+            try String.fetchAll(db.cachedStatement(sql: "SELECT ref FROM case_file ORDER BY ledger_index")).compactMap { try Self.caseRecord($0, db) }
         }
     }
 
@@ -79,7 +77,7 @@ extension Ledger {
     }
 
     static func caseRecord(_ ref: String, _ db: Database) throws -> CaseRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM case_file WHERE ref = ?", arguments: [ref]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM case_file WHERE ref = ?"), arguments: [ref]) else { return nil }
         guard let referred = LocalDate(row["referred"] as String) else {
             throw LedgerError("corrupt", "case \(ref) has an unreadable referral date")
         }
@@ -87,19 +85,20 @@ extension Ledger {
         for milestone in Milestone.allCases {
             if let text: String = row["due_\(milestone.rawValue)"], let date = LocalDate(text) { overrides[milestone] = date }
         }
-        let agencies = try String.fetchAll(db, sql: "SELECT agency_id FROM case_agency WHERE case_ref = ? ORDER BY ledger_index",
+        let agencies = try String.fetchAll(db.cachedStatement(sql: "SELECT agency_id FROM case_agency WHERE case_ref = ? ORDER BY ledger_index"),
                                            arguments: [ref])
         var latest: [String: ReturnRecord] = [:]
-        let submissions = try Row.fetchAll(db, sql: """
+        let submissions = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT s.* FROM submission s
-            WHERE s.case_ref = ? AND s.version = (SELECT MAX(version) FROM submission t
-                                                  WHERE t.case_ref = s.case_ref AND t.agency_id = s.agency_id)
-            """, arguments: [ref])
+            JOIN (SELECT agency_id, MAX(version) AS version FROM submission WHERE case_ref = ?1 GROUP BY agency_id) latest
+              ON s.agency_id = latest.agency_id AND s.version = latest.version
+            WHERE s.case_ref = ?1
+            """), arguments: [ref])
         for submission in submissions {
             latest[submission["agency_id"]] = try returnRecord(submission)
         }
         var record = CaseRecord(ref: ref, referred: referred, overrides: overrides, agencies: agencies, latest: latest)
-        for milestone in try Row.fetchAll(db, sql: "SELECT * FROM case_milestone WHERE case_ref = ? ORDER BY ledger_index",
+        for milestone in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_milestone WHERE case_ref = ? ORDER BY ledger_index"),
                                           arguments: [ref]) {
             guard let date = LocalDate(milestone["on_date"] as String) else { continue }
             switch milestone["kind"] as String {

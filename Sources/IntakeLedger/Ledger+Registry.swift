@@ -19,31 +19,30 @@ extension Ledger {
             throw LedgerError("bad-agency-id", "an agency id is lowercase letters, digits and hyphens (e.g. police, health-trust)")
         }
         return try pool.write { db in
-            if let owner = try String.fetchOne(db, sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?",
+            if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?"),
                                                arguments: [fingerprint]) {
                 throw LedgerError(owner == id ? "already-registered" : "certificate-pinned",
                                   "certificate \(fingerprint.prefix(16))… is already pinned to agency \(owner)")
             }
-            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)", arguments: [id]) ?? false
+            let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM agency WHERE id = ?)"), arguments: [id]) ?? false
             let event: LedgerEvent = exists
                 ? .agencyCertificateAdded(id: id, certificateSha256: fingerprint, at: now)
                 : .agencyRegistered(id: id, name: name, certificateSha256: fingerprint, at: now)
             let index = try append([event], db, at: now)[0]
             if !exists {
-                try db.execute(sql: "INSERT INTO agency (id, name, ledger_index) VALUES (?, ?, ?)", arguments: [id, name, index])
+                try db.cachedStatement(sql: "INSERT INTO agency (id, name, ledger_index) VALUES (?, ?, ?)").execute(arguments: [id, name, index])
             }
-            try db.execute(sql: "INSERT INTO agency_certificate (fingerprint, agency_id, pem, ledger_index) VALUES (?, ?, ?, ?)",
-                           arguments: [fingerprint, id, certificatePEM, index])
+            try db.cachedStatement(sql: "INSERT INTO agency_certificate (fingerprint, agency_id, pem, ledger_index) VALUES (?, ?, ?, ?)").execute(arguments: [fingerprint, id, certificatePEM, index])
             return index
         }
     }
 
     public func agencies() throws -> [AgencyInfo] {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT a.id, a.name, c.fingerprint FROM agency a JOIN agency_certificate c ON c.agency_id = a.id
                 ORDER BY a.id, c.ledger_index
-                """)
+                """))
             var result: [AgencyInfo] = []
             for row in rows {
                 let id: String = row["id"]
@@ -60,12 +59,12 @@ extension Ledger {
     /// The agency a certificate is pinned to.
     public func agencyId(forCertificate fingerprint: String) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?", arguments: [fingerprint])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?"), arguments: [fingerprint])
         }
     }
 
     /// Every pinned certificate's PEM, to find signers that did not include their certificate.
     public func pinnedCertificatePEMs() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT pem FROM agency_certificate ORDER BY ledger_index") }
+        try pool.read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT pem FROM agency_certificate ORDER BY ledger_index")) }
     }
 }

@@ -58,11 +58,11 @@ extension Ledger {
             let events = SubmissionPolicy.events(for: decision, facts: facts, opened: opened, at: now)
             let indices = try append(events, db, inputKey: inputKey, at: now)
             if case .accept(let version, _, let completeness) = decision, let document = opened.verdict.scopingReturn {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO submission (ledger_index, case_ref, agency_id, version, envelope_sha256, content_sha256,
                                             received_at, complete, missing, channel)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [indices[0], document.caseRef, document.agencyId, version, facts.envelopeSha256,
+                    """).execute(arguments: [indices[0], document.caseRef, document.agencyId, version, facts.envelopeSha256,
                                      opened.contentSha256, facts.receivedAt.rfc3339(milliseconds: true),
                                      completeness.isComplete, completeness.codes.joined(separator: ","), facts.channel])
             }
@@ -94,13 +94,13 @@ extension Ledger {
     }
 
     static func recorded(inputKey: String, _ db: Database) throws -> Recorded? {
-        guard let index = try Int.fetchOne(db, sql: "SELECT idx FROM log_entry WHERE input_key = ?", arguments: [inputKey])
+        guard let index = try Int.fetchOne(db.cachedStatement(sql: "SELECT idx FROM log_entry WHERE input_key = ?"), arguments: [inputKey])
         else { return nil }
         return try recorded(index: index, db, isNew: false)
     }
 
     static func recorded(index: Int, _ db: Database, isNew: Bool) throws -> Recorded {
-        guard let data = try Data.fetchOne(db, sql: "SELECT entry FROM log_entry WHERE idx = ?", arguments: [index]),
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT entry FROM log_entry WHERE idx = ?"), arguments: [index]),
               let event = LedgerEvent.parse(entry: [UInt8](data))
         else { throw LedgerError("corrupt", "log entry \(index) is unreadable") }
         return Recorded(ledgerIndex: index, treeSize: try size(db), kind: event.kind,

@@ -56,14 +56,14 @@ public final class Ledger: Sendable {
     }
 
     static func size(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entry") ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entry")) ?? 0
     }
 
     static func node(_ id: NodeID, _ db: Database) throws -> [UInt8] {
         let data: Data? = if id.level == 0 {
-            try Data.fetchOne(db, sql: "SELECT leaf_hash FROM log_entry WHERE idx = ?", arguments: [id.index])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entry WHERE idx = ?"), arguments: [id.index])
         } else {
-            try Data.fetchOne(db, sql: "SELECT hash FROM log_node WHERE level = ? AND idx = ?", arguments: [id.level, id.index])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM log_node WHERE level = ? AND idx = ?"), arguments: [id.level, id.index])
         }
         guard let data else { throw LedgerError("missing-node", "the Merkle node \(id) is not stored") }
         return [UInt8](data)
@@ -85,10 +85,10 @@ public final class Ledger: Sendable {
         for (offset, event) in events.enumerated() {
             let entry = event.entry
             let leafHash = MerkleHashing.leafHash(entry)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO log_entry (idx, kind, entry, leaf_hash, envelope_sha256, input_key)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [size, event.kind.rawValue, Data(entry), Data(leafHash),
+                """).execute(arguments: [size, event.kind.rawValue, Data(entry), Data(leafHash),
                                  event.fields["envelopeSha256"]?.stringValue,
                                  offset == 0 ? inputKey : nil])
             fresh[NodeID(level: 0, index: size)] = leafHash
@@ -96,8 +96,7 @@ public final class Ledger: Sendable {
                 let (left, right) = id.children
                 let hash = MerkleHashing.nodeHash(try fresh[left] ?? Self.node(left, db), try fresh[right] ?? Self.node(right, db))
                 fresh[id] = hash
-                try db.execute(sql: "INSERT INTO log_node (level, idx, hash) VALUES (?, ?, ?)",
-                               arguments: [id.level, id.index, Data(hash)])
+                try db.cachedStatement(sql: "INSERT INTO log_node (level, idx, hash) VALUES (?, ?, ?)").execute(arguments: [id.level, id.index, Data(hash)])
             }
             indices.append(size)
             size += 1
@@ -105,15 +104,14 @@ public final class Ledger: Sendable {
         let root = try MerkleTree.root(size: size) { id in try fresh[id] ?? Self.node(id, db) }
         let body = try Checkpoint(origin: origin, size: size, rootHash: root).format()
         let note = try signer.signNote(body)
-        try db.execute(sql: "INSERT INTO checkpoint (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)",
-                       arguments: [size, Data(root), note.format(), now.rfc3339(milliseconds: true)])
+        try db.cachedStatement(sql: "INSERT INTO checkpoint (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)").execute(arguments: [size, Data(root), note.format(), now.rfc3339(milliseconds: true)])
         return indices
     }
 
     /// The latest signed checkpoint, as signed-note text.
     public func latestCheckpoint() throws -> (size: Int, note: String)? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT tree_size, note FROM checkpoint ORDER BY tree_size DESC LIMIT 1")
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT tree_size, note FROM checkpoint ORDER BY tree_size DESC LIMIT 1"))
             else { return nil }
             return (row["tree_size"], row["note"])
         }
@@ -122,7 +120,7 @@ public final class Ledger: Sendable {
     /// The leaf bytes at `index`.
     public func entry(at index: Int) throws -> [UInt8]? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT entry FROM log_entry WHERE idx = ?", arguments: [index]).map { [UInt8]($0) }
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT entry FROM log_entry WHERE idx = ?"), arguments: [index]).map { [UInt8]($0) }
         }
     }
 

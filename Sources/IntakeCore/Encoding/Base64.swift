@@ -27,39 +27,66 @@ public enum Base64 {
     }
 
     public static func decode(_ text: String, ignoringWhitespace: Bool = false) -> [UInt8]? {
-        var input = Array(text.utf8)
-        if ignoringWhitespace {
-            input.removeAll { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
+        var text = text
+        // Native strings are contiguous UTF-8: decode in place, without copying the text.
+        return text.withUTF8 { decode(utf8: $0, ignoringWhitespace: ignoringWhitespace) }
+    }
+
+    /// Decodes base64 text given as UTF-8 bytes.
+    public static func decode(utf8 input: UnsafeBufferPointer<UInt8>, ignoringWhitespace: Bool = false) -> [UInt8]? {
+        if ignoringWhitespace, input.contains(where: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
+            let compact = input.filter { !($0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09) }
+            return compact.withUnsafeBufferPointer { decode(utf8: $0) }
         }
-        guard input.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count / 4 * 3)
-        var index = 0
-        while index < input.count {
-            let isLast = index + 4 == input.count
-            let c0 = reverse[Int(input[index])], c1 = reverse[Int(input[index + 1])]
-            guard c0 != 0xff, c1 != 0xff else { return nil }
-            let pad2 = input[index + 2] == UInt8(ascii: "="), pad3 = input[index + 3] == UInt8(ascii: "=")
-            if pad2 || pad3 {
-                guard isLast, pad3 else { return nil }
-                if pad2 {
-                    guard c1 & 0x0f == 0 else { return nil }
-                    out.append(c0 << 2 | c1 >> 4)
-                } else {
-                    let c2 = reverse[Int(input[index + 2])]
-                    guard c2 != 0xff, c2 & 0x03 == 0 else { return nil }
-                    out.append(c0 << 2 | c1 >> 4)
-                    out.append((c1 & 0x0f) << 4 | c2 >> 2)
+        let count = input.count
+        guard count % 4 == 0 else { return nil }
+        guard count > 0 else { return [] }
+        let padding = input[count - 1] == UInt8(ascii: "=") ? (input[count - 2] == UInt8(ascii: "=") ? 2 : 1) : 0
+        let outputCount = count / 4 * 3 - padding
+        var failed = false
+        let output = [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialized in
+            reverse.withUnsafeBufferPointer { table in
+                var written = 0
+                var index = 0
+                // Every group but the last: four alphabet characters, no padding.
+                while index + 4 < count {
+                    let c0 = table[Int(input[index])], c1 = table[Int(input[index + 1])]
+                    let c2 = table[Int(input[index + 2])], c3 = table[Int(input[index + 3])]
+                    if (c0 | c1 | c2 | c3) == 0xff { failed = true; break }
+                    out[written] = c0 << 2 | c1 >> 4
+                    out[written + 1] = (c1 & 0x0f) << 4 | c2 >> 2
+                    out[written + 2] = (c2 & 0x03) << 6 | c3
+                    written += 3
+                    index += 4
                 }
-            } else {
-                let c2 = reverse[Int(input[index + 2])], c3 = reverse[Int(input[index + 3])]
-                guard c2 != 0xff, c3 != 0xff else { return nil }
-                out.append(c0 << 2 | c1 >> 4)
-                out.append((c1 & 0x0f) << 4 | c2 >> 2)
-                out.append((c2 & 0x03) << 6 | c3)
+                if !failed {
+                    // The last group: canonical padding, unused bits zero.
+                    let c0 = table[Int(input[index])], c1 = table[Int(input[index + 1])]
+                    let pad2 = input[index + 2] == UInt8(ascii: "="), pad3 = input[index + 3] == UInt8(ascii: "=")
+                    if c0 == 0xff || c1 == 0xff || (pad2 && !pad3) {
+                        failed = true
+                    } else if pad2 {
+                        if c1 & 0x0f != 0 { failed = true } else { out[written] = c0 << 2 | c1 >> 4; written += 1 }
+                    } else if pad3 {
+                        let c2 = table[Int(input[index + 2])]
+                        if c2 == 0xff || c2 & 0x03 != 0 { failed = true } else {
+                            out[written] = c0 << 2 | c1 >> 4
+                            out[written + 1] = (c1 & 0x0f) << 4 | c2 >> 2
+                            written += 2
+                        }
+                    } else {
+                        let c2 = table[Int(input[index + 2])], c3 = table[Int(input[index + 3])]
+                        if (c2 | c3) == 0xff { failed = true } else {
+                            out[written] = c0 << 2 | c1 >> 4
+                            out[written + 1] = (c1 & 0x0f) << 4 | c2 >> 2
+                            out[written + 2] = (c2 & 0x03) << 6 | c3
+                            written += 3
+                        }
+                    }
+                }
+                initialized = failed ? 0 : written
             }
-            index += 4
         }
-        return out
+        return failed ? nil : output
     }
 }

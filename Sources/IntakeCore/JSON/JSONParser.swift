@@ -159,6 +159,18 @@ private struct Parser {
 
     static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
 
+    /// True when some byte of `word` is below 0x20, at or above 0x80, a quote or a backslash
+    /// (the classic "has a zero byte" bit trick, applied to each condition).
+    @inline(__always)
+    static func wordNeedsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let quotes = word ^ (ones &* 0x22), backslashes = word ^ (ones &* 0x5c)
+        let hasQuote = (quotes &- ones) & ~quotes & highs
+        let hasBackslash = (backslashes &- ones) & ~backslashes & highs
+        return (below20 | hasQuote | hasBackslash | (word & highs)) != 0
+    }
+
     func fail(_ code: String, _ offset: Int, _ message: String) -> JSONError {
         JSONError(code: code, offset: offset, message: message)
     }
@@ -341,7 +353,16 @@ private struct Parser {
         var unescaped: [UInt8] = []
         var hasEscapes = false
         while true {
-            // The fast path: printable ASCII other than quote and backslash.
+            // The fast path: printable ASCII other than quote and backslash, eight bytes at a
+            // time (SWAR): a word passes when no byte is < 0x20, >= 0x80, '"' or '\\'.
+            if let base = bytes.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                while i + 8 <= count {
+                    let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if Self.wordNeedsAttention(word) { break }
+                    i += 8
+                }
+            }
             while i < count {
                 let byte = bytes[i]
                 guard byte >= 0x20, byte < 0x80, byte != Self.quote, byte != Self.backslash else { break }

@@ -2,7 +2,12 @@ extension ScopingReturn {
     /// Parses `bytes` as JSON (RFC 8259, `JSONParser`'s strict rules) and validates the result.
     /// Text that does not parse is `.invalid` with the one problem `not-json` at `""`.
     public static func validate(bytes: [UInt8]) -> ReturnVerdict {
-        guard let json = try? JSONParser.parse(bytes) else {
+        bytes.withUnsafeBytes { validate(buffer: $0) }
+    }
+
+    /// Validates the JSON text in `buffer` (read in place, not copied).
+    public static func validate(buffer: UnsafeRawBufferPointer) -> ReturnVerdict {
+        guard let json = try? JSONParser.parse(buffer) else {
             return .invalid([ReturnProblem(.notJSON, at: "")])
         }
         return validate(json)

@@ -39,16 +39,28 @@ public final class EnvelopeOpener: Sendable {
     /// Opens `bytes` as received at `receivedAt` (Unix seconds). `knownSigners` are the
     /// registered agency certificates, offered to find a signer that did not include its
     /// own certificate.
-    public func open(_ bytes: [UInt8], receivedAt: Int64, knownSigners: [Certificate] = []) -> Result<OpenedEnvelope, EnvelopeRejection> {
+    public func open(_ bytes: [UInt8], receivedAt: Int64, knownSigners: [Certificate] = []) -> Result<OpenedEnvelope<[UInt8]>, EnvelopeRejection> {
+        open(bytes, receivedAt: receivedAt, knownSigners: knownSigners) { content, _ in Array(content) }
+    }
+
+    /// Opens `bytes`, handing the verified signed content to `inspect` in place (no copy);
+    /// the buffer is valid only during the call. With it comes the content's SHA-256 when the
+    /// signature already proved it (a SHA-256 signer's verified messageDigest attribute), so
+    /// that it need not be computed again.
+    public func open<Content: Sendable>(
+        _ bytes: [UInt8], receivedAt: Int64, knownSigners: [Certificate] = [],
+        inspect: (UnsafeRawBufferPointer, _ verifiedSHA256: [UInt8]?) -> Content
+    ) -> Result<OpenedEnvelope<Content>, EnvelopeRejection> {
         OpenSSLErrors.clear()
         defer { OpenSSLErrors.clear() }
         do throws(EnvelopeRejection) {
             guard let encoding = EnvelopeEncoding.sniff(bytes) else {
                 throw EnvelopeRejection(.malformed, "not a CMS envelope in DER, PEM or S/MIME")
             }
-            let (structure, plaintext) = try decrypt(bytes, encoding: encoding)
-            return .success(try verify(plaintext, encoding: encoding, structure: structure,
-                                       receivedAt: receivedAt, knownSigners: knownSigners))
+            let (structure, inner) = try decrypt(bytes, encoding: encoding)
+            defer { CMS_ContentInfo_free(inner) }
+            return .success(try verify(inner, encoding: encoding, structure: structure,
+                                       receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect))
         } catch {
             return .failure(error)
         }
@@ -57,20 +69,40 @@ public final class EnvelopeOpener: Sendable {
     // MARK: - Outer envelope
 
     private func parse(_ der: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> OpaquePointer {
-        let cms: OpaquePointer? = try? MemoryBIO.withReadable(der) { bio throws(CryptoError) in d2i_CMS_bio(bio, nil) }
-        guard let cms else {
+        guard let cms = Self.parseDER(der) else {
             OpenSSLErrors.clear()
             throw EnvelopeRejection(.malformed, "cannot parse the \(encoding.rawValue.uppercased()) envelope as CMS")
         }
         return cms
     }
 
-    private func decrypt(_ bytes: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> (EnvelopeStructure, [UInt8]) {
+    /// Parses a DER/BER ContentInfo straight from memory (d2i_CMS_ContentInfo), without the
+    /// BIO reader's chunked copying; nil when it is not one. Bytes after it are ignored (the
+    /// envelope hash still covers them, and store/ keeps them).
+    static func parseDER(_ bytes: [UInt8]) -> OpaquePointer? {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            return parseDER(base, count: buffer.count)
+        }
+    }
+
+    static func parseDER(_ base: UnsafePointer<UInt8>, count: Int) -> OpaquePointer? {
+        var cursor: UnsafePointer<UInt8>? = base
+        guard let cms = d2i_CMS_ContentInfo(nil, &cursor, count) else {
+            OpenSSLErrors.clear()
+            return nil
+        }
+        return cms
+    }
+
+    /// Decrypts the envelope and parses the inner CMS; the caller frees it.
+    private func decrypt(_ bytes: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> (EnvelopeStructure, OpaquePointer) {
         guard let der = encoding.der(from: bytes) else {
             throw EnvelopeRejection(.malformed, "the \(encoding.rawValue.uppercased()) armour is not well formed")
         }
         let cms = try parse(der, encoding: encoding)
-        defer { CMS_ContentInfo_free(cms) }
+        var outer: OpaquePointer? = cms
+        defer { if let outer { CMS_ContentInfo_free(outer) } }
         guard let structure = EnvelopeStructure.read(der) else {
             let type = OBJ_obj2nid(CMS_get0_type(cms))
             throw EnvelopeRejection(.malformed, type == NID_pkcs7_signed
@@ -84,17 +116,29 @@ public final class EnvelopeOpener: Sendable {
         if case .refused(let what) = policy.keyTransport(transport) {
             throw EnvelopeRejection(.weakCrypto, "refused \(what)")
         }
-        guard let out = try? MemoryBIO.writable() else { throw EnvelopeRejection(.decryptFailed, "out of memory") }
-        defer { BIO_free(out) }
+        // Room for the plaintext up front (it is about the size of the ciphertext).
+        guard let out = shim_bio_with_capacity(der.count + 4096) else { throw EnvelopeRejection(.decryptFailed, "out of memory") }
+        defer {
+            MemoryBIO.discard(out)
+            BIO_free(out)
+        }
         OpenSSLErrors.clear()
         guard CMS_decrypt(cms, key.pointer, certificate.pointer, nil, out, UInt32(CMS_BINARY)) == 1 else {
-            MemoryBIO.discard(out)
             OpenSSLErrors.clear()
             throw EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
         }
-        let plaintext = MemoryBIO.contents(out)
-        MemoryBIO.discard(out)
-        return (structure, plaintext)
+        CMS_ContentInfo_free(cms)  // before the inner copy is made: one large buffer fewer at the peak
+        outer = nil
+        // Parsed straight from the decryption's output; the output is then wiped (defer).
+        var pointer: UnsafeMutablePointer<CChar>?
+        let length = shim_bio_mem_data(out, &pointer)
+        guard length > 0, let pointer,
+              let inner = pointer.withMemoryRebound(to: UInt8.self, capacity: length, { Self.parseDER($0, count: length) })
+        else {
+            OpenSSLErrors.clear()
+            throw EnvelopeRejection(.malformed, "the decrypted content is not a CMS SignedData")
+        }
+        return (structure, inner)
     }
 
     /// How the content key reached us: the matching RecipientInfo's key transport, or
@@ -137,16 +181,10 @@ public final class EnvelopeOpener: Sendable {
 
     // MARK: - Inner SignedData
 
-    private func verify(
-        _ plaintext: [UInt8], encoding: EnvelopeEncoding, structure: EnvelopeStructure,
-        receivedAt: Int64, knownSigners: [Certificate]
-    ) throws(EnvelopeRejection) -> OpenedEnvelope {
-        let parsed: OpaquePointer? = try? MemoryBIO.withReadable(plaintext) { bio throws(CryptoError) in d2i_CMS_bio(bio, nil) }
-        guard let inner = parsed else {
-            OpenSSLErrors.clear()
-            throw EnvelopeRejection(.malformed, "the decrypted content is not a CMS SignedData")
-        }
-        defer { CMS_ContentInfo_free(inner) }
+    private func verify<Content: Sendable>(
+        _ inner: OpaquePointer, encoding: EnvelopeEncoding, structure: EnvelopeStructure,
+        receivedAt: Int64, knownSigners: [Certificate], inspect: (UnsafeRawBufferPointer, [UInt8]?) -> Content
+    ) throws(EnvelopeRejection) -> OpenedEnvelope<Content> {
         guard OBJ_obj2nid(CMS_get0_type(inner)) == NID_pkcs7_signed else {
             throw EnvelopeRejection(.malformed, "the decrypted content is not a SignedData")
         }
@@ -183,16 +221,13 @@ public final class EnvelopeOpener: Sendable {
         }
         let signer = Certificate(retaining: signerPointer)
 
-        // The signature over the content, before any question of trust.
-        guard let sink = try? MemoryBIO.writable() else { throw EnvelopeRejection(.malformed, "out of memory") }
-        defer { BIO_free(sink) }
+        // The signature over the content, before any question of trust. No output BIO: the
+        // content is digested and dropped, and read afterwards from the verified structure.
         let flags = UInt32(CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY)
-        guard CMS_verify(inner, candidates, nil, nil, sink, flags) == 1 else {
-            MemoryBIO.discard(sink)
+        guard CMS_verify(inner, candidates, nil, nil, nil, flags) == 1 else {
             OpenSSLErrors.clear()
             throw EnvelopeRejection(.badSignature, "the signature does not verify over the signed content")
         }
-        MemoryBIO.discard(sink)
 
         // The chain, at the receipt time.
         var carried: [Certificate] = []
@@ -209,7 +244,18 @@ public final class EnvelopeOpener: Sendable {
         }
 
         let length = Int(ASN1_STRING_length(contentString))
-        let content: [UInt8] = length > 0 ? Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(contentString), count: length)) : []
+        // CMS_verify checked the messageDigest attribute against the content with the signer's
+        // digest algorithm: for SHA-256 it is the content's SHA-256.
+        var verifiedSHA256: [UInt8]?
+        if digestNID == NID_sha256,
+           let attribute = CMS_signed_get0_data_by_OBJ(signerInfo, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING) {
+            let digest = attribute.assumingMemoryBound(to: ASN1_OCTET_STRING.self)
+            if ASN1_STRING_length(digest) == 32, let data = ASN1_STRING_get0_data(digest) {
+                verifiedSHA256 = Array(UnsafeBufferPointer(start: data, count: 32))
+            }
+        }
+        let content = inspect(UnsafeRawBufferPointer(start: length > 0 ? ASN1_STRING_get0_data(contentString) : nil, count: max(length, 0)),
+                              verifiedSHA256)
         return OpenedEnvelope(encoding: encoding, structure: structure, content: content,
                               signer: signer, signerFingerprint: signer.fingerprint)
     }

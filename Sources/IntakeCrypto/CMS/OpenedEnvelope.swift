@@ -2,11 +2,14 @@ public import IntakeCore
 
 /// An envelope that decrypted and whose inner SignedData verified: the signed content (the
 /// scoping return's bytes, in memory only) and the certificate that signed it.
-public struct OpenedEnvelope: Sendable {
+///
+/// `Content` is what the caller made of the signed bytes while they were in OpenSSL's
+/// buffer (by default a copy of them): large returns need not be copied to be hashed and read.
+public struct OpenedEnvelope<Content: Sendable>: Sendable {
     public let encoding: EnvelopeEncoding
     public let structure: EnvelopeStructure
-    /// The signed content, exactly as signed. Never written to disk.
-    public let content: [UInt8]
+    /// The signed content (or what the caller made of it), exactly as signed. Never written to disk.
+    public let content: Content
     public let signer: Certificate
     /// SHA-256 of the signer certificate's DER, lowercase hex.
     public let signerFingerprint: String

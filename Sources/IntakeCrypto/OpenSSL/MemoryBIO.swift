@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 
 /// Thin helpers around OpenSSL memory BIOs.
 enum MemoryBIO {
@@ -39,7 +40,7 @@ enum MemoryBIO {
     static func discard(_ bio: OpaquePointer) {
         var pointer: UnsafeMutablePointer<CChar>?
         let length = shim_bio_mem_data(bio, &pointer)
-        if length > 0, let pointer { OPENSSL_cleanse(pointer, Int(length)) }
+        if length > 0, let pointer { explicit_bzero(pointer, Int(length)) }
         _ = BIO_ctrl(bio, BIO_CTRL_RESET, 0, nil)
     }
 }

@@ -84,7 +84,9 @@ public final class DropDirectory: Sendable {
         let receivedAt = pipeline.clock()
         let outcome: Outcome
         if Int(opened.st_size) > pipeline.home.settings.policy.maxEnvelopeBytes {
-            outcome = try quarantineTooLarge(relative, fd: fd, info: opened, receivedAt: receivedAt)
+            outcome = try pipeline.processOversized(fd: fd, channel: "drop", originalName: relative, receivedAt: receivedAt) {
+                Self.inputKey(relative, info: opened, sha256: $0)
+            }
         } else {
             let bytes = try DurableFile.readAll(fd, path: path, limit: pipeline.home.settings.policy.maxEnvelopeBytes + 1,
                                                 sizeHint: Int(opened.st_size))
@@ -130,52 +132,5 @@ public final class DropDirectory: Sendable {
         }
         try DurableFile.move(path, to: store.quarantinedPath(id))
         return Pipeline.outcome(recorded, sha256: id, message: message)
-    }
-
-    /// An input over the size limit: hashed while it is copied into quarantine, never held
-    /// in memory whole.
-    private func quarantineTooLarge(_ relative: String, fd: Int32, info: stat, receivedAt: UTCInstant) throws -> Outcome {
-        let temporary = "\(layout.quarantine)/.tmp-large-\(UInt64.random(in: 0...UInt64.max))"
-        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard out >= 0 else { throw StorageError.errno("cannot create", temporary) }
-        let hasher = SHA256Hasher()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var total = 0
-        var failure: StorageError?
-        copy: while true {
-            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if got < 0 { if errno == EINTR { continue }; failure = .errno("cannot read", relative); break }
-            if got == 0 { break }
-            total += got
-            let ok = buffer.withUnsafeBytes { raw -> Bool in
-                hasher.update(UnsafeRawBufferPointer(rebasing: raw[..<got]))
-                var offset = 0
-                while offset < got {
-                    let written = write(out, raw.baseAddress! + offset, got - offset)
-                    if written < 0 { if errno == EINTR { continue }; return false }
-                    offset += written
-                }
-                return true
-            }
-            if !ok { failure = .errno("cannot write", temporary); break copy }
-        }
-        if failure == nil, fsync(out) != 0 { failure = .errno("cannot fsync", temporary) }
-        if failure == nil { fchmod(out, 0o444) }
-        close(out)
-        if let failure { unlink(temporary); throw failure }
-        let sha256 = hasher.finalizeHex()
-        let final = store.quarantinedPath(sha256)
-        if access(final, F_OK) == 0 { unlink(temporary) } else { try DurableFile.move(temporary, to: final) }
-        let limit = pipeline.home.settings.policy.maxEnvelopeBytes
-        let message = "\(total) bytes is over the limit of \(limit)"
-        let facts = SubmissionFacts(channel: "drop", envelopeSha256: sha256, size: total, receivedAt: receivedAt)
-        let record = EnvelopeStore.Record(reason: .tooLarge, message: message, receivedAt: receivedAt,
-                                          originalName: relative, channel: "drop", size: total, sha256: sha256)
-        let recorded = try pipeline.home.ledger.recordRejection(.tooLarge, facts: facts,
-                                                               inputKey: Self.inputKey(relative, info: info, sha256: sha256),
-                                                               at: pipeline.clock()) { _ in
-            try store.writeRecord(record, name: sha256)
-        }
-        return Pipeline.outcome(recorded, sha256: sha256, message: message)
     }
 }

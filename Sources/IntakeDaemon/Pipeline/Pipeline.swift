@@ -25,33 +25,67 @@ public final class Pipeline: Sendable {
         self.clock = clock
     }
 
-    /// Processes an input held in memory.
+    /// Processes an input held in memory: `prepare`, then `commit`.
     public func process(_ bytes: [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
                         receivedAt: UTCInstant? = nil) throws -> Outcome {
+        try commit(prepare(bytes, channel: channel, originalName: originalName, inputKey: inputKey, receivedAt: receivedAt))
+    }
+
+    /// An input opened and checked, ready to be recorded. Holds the plaintext-derived facts
+    /// in memory only.
+    public struct Prepared: Sendable {
+        let bytes: [UInt8]
+        let facts: SubmissionFacts
+        let originalName: String?
+        let inputKey: String?
+        let result: Result<OpenedReturn, EnvelopeRejection>
+    }
+
+    /// The CPU-bound half of the pipeline (size, decrypt, verify, validate): safe to run for
+    /// several inputs at once. Nothing is written.
+    public func prepare(_ bytes: [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
+                        receivedAt: UTCInstant? = nil) throws -> Prepared {
         let receivedAt = receivedAt ?? clock()
-        let sha256 = SHA256.hex(bytes)
-        let facts = SubmissionFacts(channel: channel, envelopeSha256: sha256, size: bytes.count, receivedAt: receivedAt)
-        let record = { (reason: ReasonCode, message: String) in
-            EnvelopeStore.Record(reason: reason, message: message, receivedAt: receivedAt, originalName: originalName,
-                                 channel: channel, size: bytes.count, sha256: sha256)
-        }
-        guard bytes.count <= home.settings.policy.maxEnvelopeBytes else {
-            let message = "\(bytes.count) bytes is over the limit of \(home.settings.policy.maxEnvelopeBytes)"
-            return try reject(.tooLarge, message, facts: facts, inputKey: inputKey) { () throws(StorageError) in
-                try store.quarantine(bytes, sha256: sha256, record: record(.tooLarge, message))
+        let facts = SubmissionFacts(channel: channel, envelopeSha256: SHA256.hex(bytes), size: bytes.count, receivedAt: receivedAt)
+        let limit = home.settings.policy.maxEnvelopeBytes
+        let result: Result<OpenedReturn, EnvelopeRejection>
+        if bytes.count > limit {
+            result = .failure(EnvelopeRejection(.tooLarge, "\(bytes.count) bytes is over the limit of \(limit)"))
+        } else {
+            // The content is hashed and validated where OpenSSL holds it: never copied whole.
+            let opened = opener.open(bytes, receivedAt: receivedAt.secondsSinceEpoch, knownSigners: try knownSigners()) { content, verifiedSHA256 in
+                (sha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)), verdict: ScopingReturn.validate(buffer: content))
+            }
+            switch opened {
+            case .failure(let rejection):
+                result = .failure(rejection)
+            case .success(let envelope):
+                result = .success(OpenedReturn(
+                    contentSha256: envelope.content.sha256, signerSha256: envelope.signerFingerprint,
+                    signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
+                    verdict: envelope.content.verdict))
             }
         }
-        switch opener.open(bytes, receivedAt: receivedAt.secondsSinceEpoch, knownSigners: try knownSigners()) {
+        return Prepared(bytes: bytes, facts: facts, originalName: originalName, inputKey: inputKey, result: result)
+    }
+
+    /// The recording half: decides on the case and version inside the ledger's write
+    /// transaction, makes the bytes durable in store/ or quarantine/, and commits. Inputs are
+    /// recorded in the order `commit` is called.
+    public func commit(_ prepared: Prepared) throws -> Outcome {
+        let facts = prepared.facts, bytes = prepared.bytes, sha256 = facts.envelopeSha256
+        let record = { (reason: ReasonCode, message: String) in
+            EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt, originalName: prepared.originalName,
+                                 channel: facts.channel, size: facts.size, sha256: sha256)
+        }
+        switch prepared.result {
         case .failure(let rejection):
-            return try reject(rejection.reason, rejection.message, facts: facts, inputKey: inputKey) { () throws(StorageError) in
+            return try reject(rejection.reason, rejection.message, facts: facts, inputKey: prepared.inputKey) { () throws(StorageError) in
                 try store.quarantine(bytes, sha256: sha256, record: record(rejection.reason, rejection.message))
             }
-        case .success(let envelope):
-            let opened = OpenedReturn(contentSha256: SHA256.hex(envelope.content), signerSha256: envelope.signerFingerprint,
-                                      signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
-                                      verdict: ScopingReturn.validate(bytes: envelope.content))
+        case .success(let opened):
             var message = ""
-            let recorded = try home.ledger.recordOpened(opened, facts: facts, inputKey: inputKey, at: clock()) { disposition in
+            let recorded = try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { disposition in
                 switch disposition {
                 case .store:
                     try store.keep(bytes, sha256: sha256)

@@ -107,23 +107,30 @@ public enum DurableFile {
 
     /// Reads everything from `fd`, failing past `limit` bytes.
     static func readAll(_ fd: Int32, path: String, limit: Int, sizeHint: Int = 0) throws(StorageError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(min(sizeHint, limit) + 1, 4096))
-        var count = 0
+        var bytes: [UInt8] = []
+        var chunk = max(min(sizeHint, limit) + 1, 4096)
         while true {
-            if count == bytes.count {
-                guard bytes.count <= limit else { throw StorageError("too-large", "\(path) is larger than \(limit) bytes") }
-                bytes.append(contentsOf: repeatElement(0, count: bytes.count))
+            // Read into uninitialized capacity (no zero-filling of a buffer about to be overwritten);
+            // the first chunk is the whole file when `sizeHint` is its size.
+            var failure: StorageError?
+            let part = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, initialized in
+                initialized = 0
+                while initialized < chunk {
+                    let got = Glibc.read(fd, buffer.baseAddress! + initialized, chunk - initialized)
+                    if got < 0 {
+                        if errno == EINTR { continue }
+                        failure = .errno("cannot read", path)
+                        return
+                    }
+                    if got == 0 { return }
+                    initialized += got
+                }
             }
-            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .errno("cannot read", path)
-            }
-            if got == 0 { break }
-            count += got
+            if let failure { throw failure }
+            if bytes.isEmpty { bytes = part } else { bytes.append(contentsOf: part) }
+            guard bytes.count <= limit else { throw StorageError("too-large", "\(path) is larger than \(limit) bytes") }
+            if part.count < chunk { return bytes }
+            chunk = max(chunk, 1 << 20)
         }
-        guard count <= limit else { throw StorageError("too-large", "\(path) is larger than \(limit) bytes") }
-        bytes.removeSubrange(count...)
-        return bytes
     }
 }

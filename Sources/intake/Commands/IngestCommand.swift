@@ -10,7 +10,9 @@ struct IngestCommand: ParsableCommand {
         abstract: "Run files through the intake pipeline once (the same path as the drop directory).",
         discussion: """
         Each FILE is verified, decrypted, checked and recorded exactly as a dropped file would be: kept
-        in store/ or quarantine/ and recorded in the ledger. The files themselves are left where they are.
+        in store/ or quarantine/ and recorded in the ledger, in the order given. The files themselves are
+        left where they are. A file over max_envelope_bytes is copied whole into quarantine (too-large);
+        a path that is not a regular file is reported (not-a-regular-file) and not recorded.
         Prints one line per file; exits 1 if any was rejected (its reason code on stderr).
         """
     )
@@ -23,29 +25,21 @@ struct IngestCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
         let opened = try home.open()
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
-        var rejected = 0
-        for file in files {
-            let outcome = try Failure.report {
-                try pipeline.process(try Self.read(file, limit: opened.settings.policy.maxEnvelopeBytes),
-                                     channel: "ingest", originalName: (file as NSString).lastPathComponent)
-            }
-            if json {
-                print(CanonicalJSON.encodeString(outcome.json))
-            } else {
-                print("\(file): \(outcome.summary)")
-            }
-            if outcome.status == .rejected {
-                rejected += 1
-                FileHandle.standardError.write(Data("intake: \(outcome.reason?.rawValue ?? "rejected"): \(file): \(outcome.message)\n".utf8))
+        var failed = 0
+        pipeline.ingest(paths: files, parallelism: ProcessInfo.processInfo.activeProcessorCount) { file, result in
+            switch result {
+            case .success(let outcome):
+                print(json ? CanonicalJSON.encodeString(outcome.json) : "\(file): \(outcome.summary)")
+                if outcome.status == .rejected {
+                    failed += 1
+                    FileHandle.standardError.write(Data("intake: \(outcome.reason?.rawValue ?? "rejected"): \(file): \(outcome.message)\n".utf8))
+                }
+            case .failure(let error):
+                failed += 1
+                let (code, message) = Failure.describe(error)
+                FileHandle.standardError.write(Data("intake: \(code): \(message)\n".utf8))
             }
         }
-        if rejected > 0 { throw ExitCode(1) }
-    }
-
-    /// Reads a regular file, at most `limit + 1` bytes (more is enough to be too large).
-    static func read(_ path: String, limit: Int) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HomeError("unreadable", "cannot read \(path)") }
-        defer { try? handle.close() }
-        return [UInt8](try handle.read(upToCount: limit + 1) ?? Data())
+        if failed > 0 { throw ExitCode(1) }
     }
 }

@@ -1,0 +1,53 @@
+import Glibc
+public import IntakeCore
+import IntakeLedger
+
+extension Pipeline {
+    /// An input over `max_envelope_bytes`, read from `fd`: hashed while it is copied into
+    /// quarantine, never held in memory whole, then recorded as `too-large`. `inputKey` makes
+    /// the input's key from its hash (drop-directory replays).
+    public func processOversized(fd: Int32, channel: String, originalName: String?, receivedAt: UTCInstant,
+                                 inputKey: (String) -> String?) throws -> Outcome {
+        let layout = home.layout
+        let temporary = "\(layout.quarantine)/.tmp-large-\(UInt64.random(in: 0...UInt64.max))"
+        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw StorageError.errno("cannot create", temporary) }
+        let hasher = SHA256Hasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        var failure: StorageError?
+        copy: while true {
+            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 { if errno == EINTR { continue }; failure = .errno("cannot read", originalName ?? "input"); break }
+            if got == 0 { break }
+            total += got
+            let ok = buffer.withUnsafeBytes { raw -> Bool in
+                hasher.update(UnsafeRawBufferPointer(rebasing: raw[..<got]))
+                var offset = 0
+                while offset < got {
+                    let written = write(out, raw.baseAddress! + offset, got - offset)
+                    if written < 0 { if errno == EINTR { continue }; return false }
+                    offset += written
+                }
+                return true
+            }
+            if !ok { failure = .errno("cannot write", temporary); break copy }
+        }
+        if failure == nil, fsync(out) != 0 { failure = .errno("cannot fsync", temporary) }
+        if failure == nil { fchmod(out, 0o444) }
+        close(out)
+        if let failure { unlink(temporary); throw failure }
+        let sha256 = hasher.finalizeHex()
+        let final = store.quarantinedPath(sha256)
+        if access(final, F_OK) == 0 { unlink(temporary) } else { try DurableFile.move(temporary, to: final) }
+        let limit = home.settings.policy.maxEnvelopeBytes
+        let message = "\(total) bytes is over the limit of \(limit)"
+        let facts = SubmissionFacts(channel: channel, envelopeSha256: sha256, size: total, receivedAt: receivedAt)
+        let record = EnvelopeStore.Record(reason: .tooLarge, message: message, receivedAt: receivedAt,
+                                          originalName: originalName, channel: channel, size: total, sha256: sha256)
+        let recorded = try home.ledger.recordRejection(.tooLarge, facts: facts, inputKey: inputKey(sha256), at: clock()) { _ in
+            try store.writeRecord(record, name: sha256)
+        }
+        return Self.outcome(recorded, sha256: sha256, message: message)
+    }
+}
