@@ -40,7 +40,8 @@ extension Ledger {
         _ opened: OpenedReturn, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
-        try pool.write { db in
+        try requireSigner()
+        return try pool.write { db in
             if let inputKey, let prior = try Self.recorded(inputKey: inputKey, db) {
                 try persist(prior.disposition)
                 return prior
@@ -77,7 +78,8 @@ extension Ledger {
         _ reason: ReasonCode, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
-        try pool.write { db in
+        try requireSigner()
+        return try pool.write { db in
             if let inputKey, let prior = try Self.recorded(inputKey: inputKey, db) {
                 try persist(prior.disposition)
                 return prior

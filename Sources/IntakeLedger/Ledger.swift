@@ -74,6 +74,11 @@ public final class Ledger: Sendable {
         try pool.read { db in try MerkleTree.root(size: size) { try Self.node($0, db) } }
     }
 
+    /// Refuses before anything is written or persisted when the ledger cannot sign.
+    func requireSigner() throws {
+        guard signer != nil else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+    }
+
     /// Appends `events` as leaves, stores the completed nodes, and signs a checkpoint for the
     /// new tree. Runs inside the caller's transaction. Returns the leaves' indices.
     @discardableResult

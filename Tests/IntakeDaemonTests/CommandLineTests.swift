@@ -305,6 +305,32 @@ import Testing
         #expect(record["originalName"]?.stringValue == "garbage.p7m")
     }
 
+    /// A directory or a FIFO named to ingest is reported as not-a-regular-file (never
+    /// blocking on the FIFO) and not recorded; a file over the limit is kept whole in
+    /// quarantine, never truncated; the other files in the same run are still ingested.
+    @Test func ingestReportsNonRegularPathsAndKeepsOversizedFilesWhole() async throws {
+        let work = try Workspace()
+        try await work.initialize()
+        let settings = work.path("home/intake.toml")
+        let text = try String(contentsOfFile: settings, encoding: .utf8)
+        try text.replacingOccurrences(of: "max_envelope_bytes = 67108864", with: "max_envelope_bytes = 1000")
+            .write(toFile: settings, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: work.path("folder"), withIntermediateDirectories: true)
+        #expect(mkfifo(work.path("pipe"), 0o600) == 0)
+        let big = [UInt8](repeating: 0x42, count: 5000)
+        try Data(big).write(to: work.url("big.p7m"))
+        try Data("junk".utf8).write(to: work.url("junk.p7m"))
+        let run = try await intake(["ingest", "--home", work.home, work.path("folder"), work.path("pipe"),
+                                    work.path("big.p7m"), work.path("junk.p7m")], timeout: .seconds(20))
+        #expect(!run.signalled, "\(run)")
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.components(separatedBy: "not-a-regular-file").count == 3, "\(run)")
+        #expect(run.stdout.contains("big.p7m: rejected reason=too-large"), "\(run)")
+        #expect(run.stdout.contains("junk.p7m: rejected reason=malformed"), "\(run)")
+        #expect(try work.bytes("home/quarantine/\(SHA256.hex(big)).p7m") == big, "kept whole")
+        #expect(try work.bytes("big.p7m") == big, "the input is left as it was")
+    }
+
     @Test func meetingAndNotificationCloseTheCase() async throws {
         let work = try Workspace()
         try await work.initialize()

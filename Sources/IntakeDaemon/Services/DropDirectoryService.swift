@@ -37,7 +37,6 @@ public struct DropDirectoryService: Service {
                 await runOnWorker(worker) { scanAll() }
             }
         }
-        defer { ticker.cancel() }
         await withGracefulShutdownHandler {
             for await event in watcher.events {
                 switch event {
@@ -49,6 +48,9 @@ public struct DropDirectoryService: Service {
             watcher.stop()
         }
         watcher.stop()
+        ticker.cancel()
+        // Finish whatever the worker has in hand (an input, or a rescan) before returning.
+        await runOnWorker(worker) {}
     }
 
     private func runOnWorker(_ worker: DispatchQueue, _ body: @escaping @Sendable () -> Void) async {

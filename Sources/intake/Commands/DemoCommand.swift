@@ -14,7 +14,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
         Makes a temporary home, a demo agency CA and four agencies, opens a case, starts the drop-directory
         watcher, and drops sealed returns one by one (one incomplete, then corrected), printing readiness
-        as it changes; drops one envelope from an unregistered signer, which is quarantined with its reason
+        as it changes; drops one envelope signed by a certificate no trust anchor vouches for, which is quarantined with its reason
         code; prints the final state. Exits 0 and leaves nothing running. --keep keeps the home to explore.
         """
     )

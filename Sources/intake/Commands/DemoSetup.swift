@@ -78,7 +78,7 @@ struct DemoSetup {
                  envelope: try sealed("police", complete("police"))),
             Step(label: "health drops a return that is not yet signed off into drop/new", inbox: inbox("health"),
                  envelope: try sealed("health", complete("health", signedOff: false))),
-            Step(label: "an unregistered sender drops an envelope into drop/new", inbox: "new",
+            Step(label: "a sender no trust anchor vouches for drops an envelope into drop/new", inbox: "new",
                  envelope: try sealed("education", complete("education"), signer: rogue)),
             Step(label: "education drops a complete return into drop/new", inbox: inbox("education"),
                  envelope: try sealed("education", complete("education"))),
