@@ -63,6 +63,12 @@ extension Ledger {
         }
     }
 
+    /// How many certificates are pinned: a cheap way to tell when `pinnedCertificatePEMs` changed
+    /// (pins are only ever added).
+    public func pinnedCertificateCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM agency_certificate")) ?? 0 }
+    }
+
     /// Every pinned certificate's PEM, to find signers that did not include their certificate.
     public func pinnedCertificatePEMs() throws -> [String] {
         try pool.read { db in try String.fetchAll(db.cachedStatement(sql: "SELECT pem FROM agency_certificate ORDER BY ledger_index")) }

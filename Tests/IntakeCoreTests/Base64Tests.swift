@@ -29,3 +29,25 @@ import Testing
         }
     }
 }
+
+@Suite struct Base64PiecesTests {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 47, 48, 49, 100, 1000])
+    func piecesAgreeWithWholeDecoding(length: Int) {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let text = Base64.encode(bytes)
+        for chunk in [3, 6, 48, 96, 4096] {
+            var collected: [UInt8] = []
+            let count = Base64.decodeInPieces(text, chunk: chunk) { collected.append(contentsOf: $0) }
+            #expect(count == length)
+            #expect(collected == bytes)
+        }
+    }
+
+    /// Padding is only valid at the very end, not at the end of a piece.
+    @Test(arguments: ["Zg==Zm9v", "Zm8=Zm9v", "Zg==", "Zm9v!A==", "Zg=", "Zm9vYmFy"])
+    func piecesRejectWhatWholeDecodingRejects(text: String) {
+        for chunk in [3, 6, 48] {
+            #expect((Base64.decodeInPieces(text, chunk: chunk) { _ in } != nil) == (Base64.decode(text) != nil), "\(text) chunk \(chunk)")
+        }
+    }
+}

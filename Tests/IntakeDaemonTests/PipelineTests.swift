@@ -1,5 +1,6 @@
 import Foundation
 import IntakeCore
+import IntakeCrypto
 import IntakeDaemon
 import IntakeLedger
 import IntakeTestSupport
@@ -93,6 +94,33 @@ let sharedPKI: TestPKI = {
         #expect(try pipeline.process(oaep, channel: "ingest").status == .accepted)
         let pkcs1 = try test.cliSeal(TestHome.returnJSON(agency: "health"), agency: "health", cipher: "-aes-256-cbc")
         #expect(try pipeline.process(pkcs1, channel: "ingest").status == .accepted)
+    }
+
+    /// Inputs of 8 MiB and more are staged on disk before they are opened: accepted ones end
+    /// up in store/, rejected ones in quarantine/, byte for byte, with no staging file left.
+    @Test func largeInputsAreStagedAndPlaced() throws {
+        let test = try TestHome(pki: pki)
+        let attachment = [UInt8](repeating: 0x5a, count: 7 << 20)
+        guard case .object(var members) = try JSONParser.parse(TestHome.returnJSON(agency: "police")) else { return }
+        members["attachments"] = .array([.object(["name": .string("big.bin"), "mediaType": .string("application/octet-stream"),
+                                                  "sha256": .string(SHA256.hex(attachment)), "dataBase64": .string(Base64.encode(attachment))])])
+        let envelope = try EnvelopeSealer.seal(CanonicalJSON.encode(.object(members)), signer: pki.certificate("police"),
+                                               key: pki.key("police"), to: [test.home.intakeCertificate])
+        #expect(envelope.count >= 8 << 20)
+        let pipeline = try test.pipeline()
+        let accepted = try pipeline.process(envelope, channel: "ingest")
+        #expect(accepted.status == .accepted)
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(test.layout.store)/\(accepted.envelopeSha256).p7m"))) == envelope)
+        var garbage = envelope
+        garbage[100] ^= 0xff
+        garbage[garbage.count - 100] ^= 0xff
+        let rejected = try pipeline.process(garbage, channel: "ingest")
+        #expect(rejected.status == .rejected)
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(test.layout.quarantine)/\(rejected.envelopeSha256).p7m"))) == garbage)
+        // The same large envelope again: a duplicate, its staged copy dropped.
+        #expect(try pipeline.process(envelope, channel: "ingest").status == .duplicate)
+        #expect(test.files(in: test.layout.store).allSatisfy { !$0.hasPrefix(".tmp-") })
+        #expect(test.files(in: test.layout.quarantine).allSatisfy { !$0.hasPrefix(".tmp-") })
     }
 
     // MARK: one test per reason code, end to end

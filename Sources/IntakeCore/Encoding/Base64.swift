@@ -34,9 +34,13 @@ public enum Base64 {
 
     /// Decodes base64 text given as UTF-8 bytes.
     public static func decode(utf8 input: UnsafeBufferPointer<UInt8>, ignoringWhitespace: Bool = false) -> [UInt8]? {
+        decode(utf8: input, ignoringWhitespace: ignoringWhitespace, allowPadding: true)
+    }
+
+    static func decode(utf8 input: UnsafeBufferPointer<UInt8>, ignoringWhitespace: Bool, allowPadding: Bool) -> [UInt8]? {
         if ignoringWhitespace, input.contains(where: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
             let compact = input.filter { !($0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09) }
-            return compact.withUnsafeBufferPointer { decode(utf8: $0) }
+            return compact.withUnsafeBufferPointer { decode(utf8: $0, ignoringWhitespace: false, allowPadding: allowPadding) }
         }
         let count = input.count
         guard count % 4 == 0 else { return nil }
@@ -63,7 +67,7 @@ public enum Base64 {
                     // The last group: canonical padding, unused bits zero.
                     let c0 = table[Int(input[index])], c1 = table[Int(input[index + 1])]
                     let pad2 = input[index + 2] == UInt8(ascii: "="), pad3 = input[index + 3] == UInt8(ascii: "=")
-                    if c0 == 0xff || c1 == 0xff || (pad2 && !pad3) {
+                    if c0 == 0xff || c1 == 0xff || (pad2 && !pad3) || (pad3 && !allowPadding) {
                         failed = true
                     } else if pad2 {
                         if c1 & 0x0f != 0 { failed = true } else { out[written] = c0 << 2 | c1 >> 4; written += 1 }
@@ -88,5 +92,29 @@ public enum Base64 {
             }
         }
         return failed ? nil : output
+    }
+
+    /// Decodes strict base64 (no whitespace) in pieces of at most `chunk` output bytes,
+    /// handing each to `body`, so that a large attachment can be hashed without holding its
+    /// bytes. Returns the decoded length, or nil (after some pieces) when the text is invalid.
+    public static func decodeInPieces(_ text: String, chunk: Int = 48 * 1024,
+                                      _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Int? {
+        var text = text
+        return text.withUTF8 { input -> Int? in
+            guard input.count % 4 == 0 else { return nil }
+            let step = max(4, chunk / 3 * 4)
+            var offset = 0, total = 0
+            repeat {
+                let end = min(offset + step, input.count)
+                let isLast = end == input.count
+                guard let piece = decode(utf8: UnsafeBufferPointer(rebasing: input[offset..<end]),
+                                         ignoringWhitespace: false, allowPadding: isLast)
+                else { return nil }
+                piece.withUnsafeBufferPointer(body)
+                total += piece.count
+                offset = end
+            } while offset < input.count
+            return total
+        }
     }
 }

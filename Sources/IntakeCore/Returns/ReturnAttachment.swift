@@ -14,14 +14,20 @@ extension ScopingReturn {
         public var mediaType: String
         /// The declared SHA-256, lowercase hex.
         public var sha256: String
-        /// The decoded data.
-        public var data: [UInt8]
+        /// The data as sent: canonical base64. The decoded bytes are not held (a large
+        /// attachment would double the memory a return takes); `data` decodes on demand.
+        public private(set) var dataBase64: String
+        /// The actual SHA-256 of the decoded data, lowercase hex, and its length.
+        public private(set) var dataSHA256: String
+        public private(set) var byteCount: Int
 
         public init(name: String, mediaType: String, sha256: String, data: [UInt8]) {
             self.name = name
             self.mediaType = mediaType
             self.sha256 = sha256
-            self.data = data
+            dataBase64 = Base64.encode(data)
+            dataSHA256 = SHA256.hex(data)
+            byteCount = data.count
         }
 
         /// An attachment whose `sha256` is computed from `data`.
@@ -29,8 +35,31 @@ extension ScopingReturn {
             self.init(name: name, mediaType: mediaType, sha256: SHA256.hex(data), data: data)
         }
 
+        /// An attachment read from its canonical base64 text, hashed while decoded in pieces;
+        /// nil when the text is not canonical base64.
+        public init?(name: String, mediaType: String, sha256: String, dataBase64: String) {
+            let hasher = SHA256Hasher()
+            guard let count = Base64.decodeInPieces(dataBase64, { hasher.update(UnsafeRawBufferPointer($0)) }) else { return nil }
+            self.name = name
+            self.mediaType = mediaType
+            self.sha256 = sha256
+            self.dataBase64 = dataBase64
+            dataSHA256 = hasher.finalizeHex()
+            byteCount = count
+        }
+
+        /// The decoded data.
+        public var data: [UInt8] {
+            get { Base64.decode(dataBase64) ?? [] }
+            set {
+                dataBase64 = Base64.encode(newValue)
+                dataSHA256 = SHA256.hex(newValue)
+                byteCount = newValue.count
+            }
+        }
+
         /// The data hashes to the declared `sha256`.
-        public var matchesHash: Bool { SHA256.hex(data) == sha256 }
+        public var matchesHash: Bool { dataSHA256 == sha256 }
 
         /// True for a name that is safe as a file name: 1...200 scalars, none of them a control
         /// character, `/`, `\` or `:`, no `..`, and no leading `.`.

@@ -85,7 +85,7 @@ extension ScopingReturn {
             root["attachments"] = .array(attachments.map {
                 .object([
                     "name": .string($0.name), "mediaType": .string($0.mediaType),
-                    "sha256": .string($0.sha256), "dataBase64": .string(Base64.encode($0.data)),
+                    "sha256": .string($0.sha256), "dataBase64": .string($0.dataBase64),
                 ])
             })
         }

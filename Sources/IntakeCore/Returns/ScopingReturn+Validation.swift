@@ -141,13 +141,14 @@ extension ScopingReturn {
             }
             let mediaType = reader.formatted(object["mediaType"], at: path + "/mediaType", required: true, code: .badMediaType, Attachment.isMediaType)
             let sha256 = reader.formatted(object["sha256"], at: path + "/sha256", required: true, code: .badSHA256, Hex.isSHA256)
-            var data: [UInt8]?
-            if let text = reader.formatted(object["dataBase64"], at: path + "/dataBase64", required: true, code: .badBase64, { _ in true }) {
-                data = Base64.decode(text)
-                if data == nil { reader.report(.badBase64, path + "/dataBase64") }
+            let text = reader.formatted(object["dataBase64"], at: path + "/dataBase64", required: true, code: .badBase64, { _ in true })
+            // Decoded in pieces and hashed: the decoded bytes are never held whole.
+            let attachment = text.flatMap { text in
+                Attachment(name: name ?? "", mediaType: mediaType ?? "", sha256: sha256 ?? "", dataBase64: text)
             }
-            if let name, let mediaType, let sha256, let data {
-                attachments.append(Attachment(name: name, mediaType: mediaType, sha256: sha256, data: data))
+            if text != nil, attachment == nil { reader.report(.badBase64, path + "/dataBase64") }
+            if name != nil, mediaType != nil, sha256 != nil, let attachment {
+                attachments.append(attachment)
             }
         }
         return attachments

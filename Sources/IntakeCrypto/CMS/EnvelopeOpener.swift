@@ -51,13 +51,24 @@ public final class EnvelopeOpener: Sendable {
         _ bytes: [UInt8], receivedAt: Int64, knownSigners: [Certificate] = [],
         inspect: (UnsafeRawBufferPointer, _ verifiedSHA256: [UInt8]?) -> Content
     ) -> Result<OpenedEnvelope<Content>, EnvelopeRejection> {
+        var bytes = bytes
+        return open(releasing: &bytes, receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect)
+    }
+
+    /// As `open(_:receivedAt:knownSigners:inspect:)`, emptying `bytes` as soon as OpenSSL has
+    /// its own copy of the ciphertext: with the caller's only reference, a large envelope's
+    /// bytes are freed before it is decrypted.
+    public func open<Content: Sendable>(
+        releasing bytes: inout [UInt8], receivedAt: Int64, knownSigners: [Certificate] = [],
+        inspect: (UnsafeRawBufferPointer, _ verifiedSHA256: [UInt8]?) -> Content
+    ) -> Result<OpenedEnvelope<Content>, EnvelopeRejection> {
         OpenSSLErrors.clear()
         defer { OpenSSLErrors.clear() }
         do throws(EnvelopeRejection) {
             guard let encoding = EnvelopeEncoding.sniff(bytes) else {
                 throw EnvelopeRejection(.malformed, "not a CMS envelope in DER, PEM or S/MIME")
             }
-            let (structure, inner) = try decrypt(bytes, encoding: encoding)
+            let (structure, inner) = try decrypt(releasing: &bytes, encoding: encoding)
             defer { CMS_ContentInfo_free(inner) }
             return .success(try verify(inner, encoding: encoding, structure: structure,
                                        receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect))
@@ -96,10 +107,11 @@ public final class EnvelopeOpener: Sendable {
     }
 
     /// Decrypts the envelope and parses the inner CMS; the caller frees it.
-    private func decrypt(_ bytes: [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> (EnvelopeStructure, OpaquePointer) {
-        guard let der = encoding.der(from: bytes) else {
+    private func decrypt(releasing bytes: inout [UInt8], encoding: EnvelopeEncoding) throws(EnvelopeRejection) -> (EnvelopeStructure, OpaquePointer) {
+        guard var der = encoding.der(from: bytes) else {
             throw EnvelopeRejection(.malformed, "the \(encoding.rawValue.uppercased()) armour is not well formed")
         }
+        bytes = []
         let cms = try parse(der, encoding: encoding)
         var outer: OpaquePointer? = cms
         defer { if let outer { CMS_ContentInfo_free(outer) } }
@@ -117,7 +129,9 @@ public final class EnvelopeOpener: Sendable {
             throw EnvelopeRejection(.weakCrypto, "refused \(what)")
         }
         // Room for the plaintext up front (it is about the size of the ciphertext).
-        guard let out = shim_bio_with_capacity(der.count + 4096) else { throw EnvelopeRejection(.decryptFailed, "out of memory") }
+        let capacity = der.count + 4096
+        der = []  // OpenSSL holds the ciphertext now
+        guard let out = shim_bio_with_capacity(capacity) else { throw EnvelopeRejection(.decryptFailed, "out of memory") }
         defer {
             MemoryBIO.discard(out)
             BIO_free(out)

@@ -90,8 +90,10 @@ public final class DropDirectory: Sendable {
         } else {
             let bytes = try DurableFile.readAll(fd, path: path, limit: pipeline.home.settings.policy.maxEnvelopeBytes + 1,
                                                 sizeHint: Int(opened.st_size))
-            let key = Self.inputKey(relative, info: opened, sha256: SHA256.hex(bytes))
-            outcome = try pipeline.process(bytes, channel: "drop", originalName: relative, inputKey: key, receivedAt: receivedAt)
+            let sha256 = SHA256.hex(bytes)
+            let key = Self.inputKey(relative, info: opened, sha256: sha256)
+            outcome = try pipeline.process(consume bytes, channel: "drop", originalName: relative, inputKey: key,
+                                           receivedAt: receivedAt, envelopeSha256: sha256)
         }
         try DurableFile.remove(path)
         return outcome

@@ -34,10 +34,18 @@ extension Pipeline {
                 submitted += 1
                 workers.async {
                     slots.set(index, Result {
-                        switch try Self.load(path, limit: limit) {
-                        case .oversized(let fd): return .oversized(fd)
-                        case .bytes(let bytes): return .prepared(try self.prepare(bytes, channel: channel, originalName: Self.baseName(path)))
+                        let (fd, size) = try Self.openRegular(path)
+                        if size > limit { return .oversized(fd) }
+                        var bytes: [UInt8]
+                        do {
+                            defer { close(fd) }
+                            bytes = try DurableFile.readAll(fd, path: path, limit: limit + 1, sizeHint: size)
                         }
+                        if bytes.count > limit {  // it grew since fstat: take it whole, from the start
+                            return .oversized(try Self.openRegular(path).fd)
+                        }
+                        // The only reference: the pipeline frees it once OpenSSL has the ciphertext.
+                        return .prepared(try self.prepare(consume bytes, channel: channel, originalName: Self.baseName(path)))
                     })
                     ready[index].signal()
                 }
@@ -67,13 +75,9 @@ extension Pipeline {
         case oversized(Int32)
     }
 
-    enum Loaded: Sendable {
-        case bytes([UInt8])
-        /// An open descriptor on a file over the limit (the caller closes it).
-        case oversized(Int32)
-    }
-
-    static func load(_ path: String, limit: Int) throws -> Loaded {
+    /// Opens `path` for reading (following symlinks: the caller named it), refusing anything
+    /// but a regular file without blocking on a FIFO.
+    static func openRegular(_ path: String) throws -> (fd: Int32, size: Int) {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             throw FileError(reason: nil, code: "unreadable", message: "cannot open \(path): \(String(cString: strerror(errno)))")
@@ -83,15 +87,7 @@ extension Pipeline {
             close(fd)
             throw FileError(reason: .notARegularFile, code: ReasonCode.notARegularFile.rawValue, message: "\(path) is not a regular file")
         }
-        if Int(info.st_size) > limit { return .oversized(fd) }
-        defer { close(fd) }
-        let bytes = try DurableFile.readAll(fd, path: path, limit: limit + 1, sizeHint: Int(info.st_size))
-        if bytes.count > limit {  // grew since fstat: take it whole from the start
-            guard lseek(fd, 0, SEEK_SET) == 0 else { throw StorageError.errno("cannot rewind", path) }
-            let again = dup(fd)
-            return .oversized(again)
-        }
-        return .bytes(bytes)
+        return (fd, Int(info.st_size))
     }
 
     static func baseName(_ path: String) -> String {

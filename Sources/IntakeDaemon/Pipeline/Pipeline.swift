@@ -26,75 +26,116 @@ public final class Pipeline: Sendable {
     }
 
     /// Processes an input held in memory: `prepare`, then `commit`.
-    public func process(_ bytes: [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
-                        receivedAt: UTCInstant? = nil) throws -> Outcome {
-        try commit(prepare(bytes, channel: channel, originalName: originalName, inputKey: inputKey, receivedAt: receivedAt))
+    public func process(_ bytes: consuming [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
+                        receivedAt: UTCInstant? = nil, envelopeSha256: String? = nil) throws -> Outcome {
+        try commit(prepare(bytes, channel: channel, originalName: originalName, inputKey: inputKey, receivedAt: receivedAt,
+                           envelopeSha256: envelopeSha256))
     }
 
-    /// An input opened and checked, ready to be recorded. Holds the plaintext-derived facts
-    /// in memory only.
+    /// Where an input's bytes wait for `commit`: in memory, or (large inputs) already written
+    /// to a temporary file in store/, so that they are not held while the input is opened.
+    enum Kept: Sendable {
+        case memory([UInt8])
+        case staged(EnvelopeStore.Staged)
+    }
+
+    /// Inputs at least this large are staged on disk before they are opened (memory stays
+    /// near three times the envelope); smaller ones are written once, when recorded.
+    static let stagingThreshold = 8 << 20
+
+    /// An input opened and checked, ready to be recorded, and what was learnt from it.
     public struct Prepared: Sendable {
-        let bytes: [UInt8]
+        let kept: Kept
         let facts: SubmissionFacts
         let originalName: String?
         let inputKey: String?
         let result: Result<OpenedReturn, EnvelopeRejection>
     }
 
-    /// The CPU-bound half of the pipeline (size, decrypt, verify, validate): safe to run for
-    /// several inputs at once. Nothing is written.
-    public func prepare(_ bytes: [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
-                        receivedAt: UTCInstant? = nil) throws -> Prepared {
+    /// The CPU-bound half of the pipeline (hash, stage, size, decrypt, verify, validate): safe
+    /// to run for several inputs at once. Writes only the staged copy.
+    /// `envelopeSha256`, when the caller has already hashed the bytes, saves hashing them again.
+    public func prepare(_ bytes: consuming [UInt8], channel: String, originalName: String? = nil, inputKey: String? = nil,
+                        receivedAt: UTCInstant? = nil, envelopeSha256: String? = nil) throws -> Prepared {
+        var bytes = bytes
         let receivedAt = receivedAt ?? clock()
-        let facts = SubmissionFacts(channel: channel, envelopeSha256: SHA256.hex(bytes), size: bytes.count, receivedAt: receivedAt)
-        let limit = home.settings.policy.maxEnvelopeBytes
-        let result: Result<OpenedReturn, EnvelopeRejection>
-        if bytes.count > limit {
-            result = .failure(EnvelopeRejection(.tooLarge, "\(bytes.count) bytes is over the limit of \(limit)"))
-        } else {
-            // The content is hashed and validated where OpenSSL holds it: never copied whole.
-            let opened = opener.open(bytes, receivedAt: receivedAt.secondsSinceEpoch, knownSigners: try knownSigners()) { content, verifiedSHA256 in
-                (sha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)), verdict: ScopingReturn.validate(buffer: content))
+        let facts = SubmissionFacts(channel: channel, envelopeSha256: envelopeSha256 ?? SHA256.hex(bytes), size: bytes.count,
+                                    receivedAt: receivedAt)
+        let kept: Kept = bytes.count >= Self.stagingThreshold
+            ? .staged(try store.stage(bytes, sha256: facts.envelopeSha256)) : .memory(bytes)
+        do {
+            let limit = home.settings.policy.maxEnvelopeBytes
+            let result: Result<OpenedReturn, EnvelopeRejection>
+            if bytes.count > limit {
+                result = .failure(EnvelopeRejection(.tooLarge, "\(bytes.count) bytes is over the limit of \(limit)"))
+            } else {
+                // The content is hashed and validated where OpenSSL holds it, never copied whole;
+                // a staged input's bytes (this is then their only reference) are released once
+                // OpenSSL has the ciphertext.
+                let opened = opener.open(releasing: &bytes, receivedAt: receivedAt.secondsSinceEpoch,
+                                         knownSigners: try knownSigners()) { content, verifiedSHA256 in
+                    (sha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)), verdict: ScopingReturn.validate(buffer: content))
+                }
+                switch opened {
+                case .failure(let rejection):
+                    result = .failure(rejection)
+                case .success(let envelope):
+                    result = .success(OpenedReturn(
+                        contentSha256: envelope.content.sha256, signerSha256: envelope.signerFingerprint,
+                        signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
+                        verdict: envelope.content.verdict))
+                }
             }
-            switch opened {
-            case .failure(let rejection):
-                result = .failure(rejection)
-            case .success(let envelope):
-                result = .success(OpenedReturn(
-                    contentSha256: envelope.content.sha256, signerSha256: envelope.signerFingerprint,
-                    signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
-                    verdict: envelope.content.verdict))
-            }
+            return Prepared(kept: kept, facts: facts, originalName: originalName, inputKey: inputKey, result: result)
+        } catch {
+            if case .staged(let staged) = kept { store.discard(staged) }
+            throw error
         }
-        return Prepared(bytes: bytes, facts: facts, originalName: originalName, inputKey: inputKey, result: result)
     }
 
     /// The recording half: decides on the case and version inside the ledger's write
-    /// transaction, makes the bytes durable in store/ or quarantine/, and commits. Inputs are
-    /// recorded in the order `commit` is called.
+    /// transaction, moves the staged bytes durably into store/ or quarantine/, and commits.
+    /// Inputs are recorded in the order `commit` is called.
     public func commit(_ prepared: Prepared) throws -> Outcome {
-        let facts = prepared.facts, bytes = prepared.bytes, sha256 = facts.envelopeSha256
+        let facts = prepared.facts, sha256 = facts.envelopeSha256
         let record = { (reason: ReasonCode, message: String) in
             EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt, originalName: prepared.originalName,
                                  channel: facts.channel, size: facts.size, sha256: sha256)
         }
-        switch prepared.result {
-        case .failure(let rejection):
-            return try reject(rejection.reason, rejection.message, facts: facts, inputKey: prepared.inputKey) { () throws(StorageError) in
-                try store.quarantine(bytes, sha256: sha256, record: record(rejection.reason, rejection.message))
+        let keep = { () throws(StorageError) in
+            switch prepared.kept {
+            case .memory(let bytes): try self.store.keep(bytes, sha256: sha256)
+            case .staged(let staged): try self.store.keep(staged)
             }
-        case .success(let opened):
-            var message = ""
-            let recorded = try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { disposition in
-                switch disposition {
-                case .store:
-                    try store.keep(bytes, sha256: sha256)
-                case .quarantine(let reason, let why):
-                    message = why
-                    try store.quarantine(bytes, sha256: sha256, record: record(reason, why))
+        }
+        let quarantine = { (reason: ReasonCode, message: String) throws(StorageError) in
+            switch prepared.kept {
+            case .memory(let bytes): try self.store.quarantine(bytes, sha256: sha256, record: record(reason, message))
+            case .staged(let staged): try self.store.quarantine(staged, record: record(reason, message))
+            }
+        }
+        do {
+            switch prepared.result {
+            case .failure(let rejection):
+                return try reject(rejection.reason, rejection.message, facts: facts, inputKey: prepared.inputKey) { () throws(StorageError) in
+                    try quarantine(rejection.reason, rejection.message)
                 }
+            case .success(let opened):
+                var message = ""
+                let recorded = try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { disposition in
+                    switch disposition {
+                    case .store:
+                        try keep()
+                    case .quarantine(let reason, let why):
+                        message = why
+                        try quarantine(reason, why)
+                    }
+                }
+                return Self.outcome(recorded, sha256: sha256, message: message)
             }
-            return Self.outcome(recorded, sha256: sha256, message: message)
+        } catch {
+            if case .staged(let staged) = prepared.kept { store.discard(staged) }
+            throw error
         }
     }
 
@@ -118,12 +159,11 @@ public final class Pipeline: Sendable {
 
     /// The registered agencies' certificates, reloaded when an agency certificate is added.
     func knownSigners() throws -> [Certificate] {
+        let count = try home.ledger.pinnedCertificateCount()
+        if let cached = signerCache.withLock({ $0.count == count ? $0.certificates : nil }) { return cached }
         let pems = try home.ledger.pinnedCertificatePEMs()
-        return try signerCache.withLock { cache in
-            if cache.count != pems.count {
-                cache = (pems.count, try pems.flatMap { try Certificate.all(pem: Array($0.utf8)) })
-            }
-            return cache.certificates
-        }
+        let certificates = try pems.flatMap { try Certificate.all(pem: Array($0.utf8)) }
+        signerCache.withLock { $0 = (pems.count, certificates) }
+        return certificates
     }
 }

@@ -27,25 +27,14 @@ public enum DurableFile {
     /// Writes `bytes` to `directory/name` durably with `mode`. When the file already exists
     /// and `skipIfExists` (content-addressed names), nothing is written.
     public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
-                             skipIfExists: Bool = false) throws(StorageError) {
+                             skipIfExists: Bool = false, syncDirectory shouldSyncDirectory: Bool = true) throws(StorageError) {
         let path = "\(directory)/\(name)"
         if skipIfExists, access(path, F_OK) == 0 { return }
         let temporary = "\(directory)/.tmp-\(name)-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .errno("cannot create", temporary) }
         var failed: StorageError?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failed = .errno("cannot write", temporary)
-                    return
-                }
-                offset += written
-            }
-        }
+        do throws(StorageError) { try writeAll(bytes, to: fd, path: temporary) } catch { failed = error }
         if failed == nil, fsync(fd) != 0 { failed = .errno("cannot fsync", temporary) }
         if failed == nil, fchmod(fd, mode_t(mode)) != 0 { failed = .errno("cannot chmod", temporary) }
         close(fd)
@@ -58,7 +47,25 @@ public enum DurableFile {
             unlink(temporary)
             throw error
         }
-        try syncDirectory(directory)
+        if shouldSyncDirectory { try syncDirectory(directory) }
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(StorageError) {
+        var failed: StorageError?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failed = .errno("cannot write", path)
+                    return
+                }
+                offset += written
+            }
+        }
+        if let failed { throw failed }
     }
 
     /// fsyncs a directory, making renames and unlinks in it durable.

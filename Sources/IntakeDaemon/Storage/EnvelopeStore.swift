@@ -48,6 +48,59 @@ public struct EnvelopeStore: Sendable {
                               name: "\(name).json", mode: 0o444, skipIfExists: true)
     }
 
+    /// An input written durably to a temporary name in `store/` as soon as it is hashed, so
+    /// that its bytes need not stay in memory while it is opened; `commit` later renames it to
+    /// `store/SHA256.p7m` or `quarantine/SHA256.p7m`. A crash leaves a `.tmp-` file that
+    /// start-up sweeps away (the input is still in the drop directory, or was never answered).
+    public struct Staged: Sendable {
+        public let sha256: String
+        let path: String
+        /// Open until the input is placed: `place` fsyncs it then, on the recording thread,
+        /// so the workers that stage inputs never wait on the disk.
+        let fd: Int32
+    }
+
+    public func stage(_ bytes: [UInt8], sha256: String) throws(StorageError) -> Staged {
+        let path = "\(layout.store)/.tmp-stage-\(sha256)-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o444)
+        guard fd >= 0 else { throw .errno("cannot create", path) }
+        do throws(StorageError) {
+            try DurableFile.writeAll(bytes, to: fd, path: path)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        return Staged(sha256: sha256, path: path, fd: fd)
+    }
+
+    /// Makes a staged input durable in `store/` under its hash.
+    public func keep(_ staged: Staged) throws(StorageError) {
+        try place(staged, at: storedPath(staged.sha256))
+    }
+
+    /// Makes a staged input durable in `quarantine/` under its hash, with its record.
+    public func quarantine(_ staged: Staged, record: Record) throws(StorageError) {
+        try place(staged, at: quarantinedPath(staged.sha256))
+        try writeRecord(record, name: staged.sha256)
+    }
+
+    /// Removes a staged input that will not be recorded (a failure before commit).
+    public func discard(_ staged: Staged) {
+        close(staged.fd)
+        unlink(staged.path)
+    }
+
+    private func place(_ staged: Staged, at final: String) throws(StorageError) {
+        defer { close(staged.fd) }
+        if access(final, F_OK) == 0 {
+            unlink(staged.path)  // the same bytes are already kept under this name
+            return
+        }
+        guard fsync(staged.fd) == 0 else { throw .errno("cannot fsync", staged.path) }
+        try DurableFile.move(staged.path, to: final)
+    }
+
     public func storedPath(_ sha256: String) -> String { "\(layout.store)/\(sha256).p7m" }
     public func quarantinedPath(_ name: String) -> String { "\(layout.quarantine)/\(name).p7m" }
 
