@@ -95,6 +95,26 @@ static inline CMS_RecipientEncryptedKey *shim_reks_get(STACK_OF(CMS_RecipientEnc
     return sk_CMS_RecipientEncryptedKey_value(s, i);
 }
 
+/* The key-wrap algorithm of a KeyAgreeRecipientInfo (RFC 5652 §6.2.2: the parameter of its
+ * keyEncryptionAlgorithm is the KeyWrapAlgorithm identifier), as a NID; NID_undef if absent. */
+static inline int shim_kari_wrap_nid(CMS_RecipientInfo *ri) {
+    X509_ALGOR *alg = NULL;
+    if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, NULL) != 1 || alg == NULL) return NID_undef;
+    int ptype = 0;
+    const void *pval = NULL;
+    X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+    if (ptype != V_ASN1_SEQUENCE || pval == NULL) return NID_undef;
+    const ASN1_STRING *sequence = (const ASN1_STRING *)pval;
+    const unsigned char *cursor = ASN1_STRING_get0_data(sequence);
+    X509_ALGOR *wrap = d2i_X509_ALGOR(NULL, &cursor, ASN1_STRING_length(sequence));
+    if (wrap == NULL) return NID_undef;
+    const ASN1_OBJECT *object = NULL;
+    X509_ALGOR_get0(&object, NULL, NULL, wrap);
+    int nid = OBJ_obj2nid(object);
+    X509_ALGOR_free(wrap);
+    return nid;
+}
+
 /* ---- PEM (declared through macros) -------------------------------------------------- */
 
 static inline CMS_ContentInfo *shim_pem_read_cms(BIO *bio) { return PEM_read_bio_CMS(bio, NULL, NULL, NULL); }

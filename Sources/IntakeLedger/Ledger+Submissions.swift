@@ -40,12 +40,7 @@ extension Ledger {
         _ opened: OpenedReturn, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
-        try requireSigner()
-        return try pool.write { db in
-            if let inputKey, let prior = try Self.recorded(inputKey: inputKey, db) {
-                try persist(prior.disposition)
-                return prior
-            }
+        try recordOnce(inputKey: inputKey, persist: persist) { db in
             var snapshot: CaseSnapshot?
             if let ref = SubmissionPolicy.caseReference(for: opened), let record = try Self.caseRecord(ref, db) {
                 let agency = opened.signerAgency ?? ""
@@ -64,8 +59,8 @@ extension Ledger {
                                             received_at, complete, missing, channel)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [indices[0], document.caseRef, document.agencyId, version, facts.envelopeSha256,
-                                     opened.contentSha256, facts.receivedAt.rfc3339(milliseconds: true),
-                                     completeness.isComplete, completeness.codes.joined(separator: ","), facts.channel])
+                                             opened.contentSha256, facts.receivedAt.rfc3339(milliseconds: true),
+                                             completeness.isComplete, completeness.codes.joined(separator: ","), facts.channel])
             }
             var recorded = try Self.recorded(index: indices[0], db, isNew: true)
             if case .reject(_, let message) = decision { recorded.message = message }
@@ -78,15 +73,25 @@ extension Ledger {
         _ reason: ReasonCode, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
+        try recordOnce(inputKey: inputKey, persist: persist) { db in
+            try persist(.quarantine(reason, ""))
+            let index = try append([SubmissionPolicy.rejection(reason, facts: facts, at: now)], db, inputKey: inputKey, at: now)[0]
+            return try Self.recorded(index: index, db, isNew: true)
+        }
+    }
+
+    /// One write transaction for one input: a replay of an input key already recorded only
+    /// re-runs `persist` with the earlier disposition and returns the earlier record;
+    /// otherwise `record` decides and appends.
+    private func recordOnce(inputKey: String?, persist: (Disposition) throws -> Void,
+                            record: (Database) throws -> Recorded) throws -> Recorded {
         try requireSigner()
         return try pool.write { db in
             if let inputKey, let prior = try Self.recorded(inputKey: inputKey, db) {
                 try persist(prior.disposition)
                 return prior
             }
-            try persist(.quarantine(reason, ""))
-            let index = try append([SubmissionPolicy.rejection(reason, facts: facts, at: now)], db, inputKey: inputKey, at: now)[0]
-            return try Self.recorded(index: index, db, isNew: true)
+            return try record(db)
         }
     }
 

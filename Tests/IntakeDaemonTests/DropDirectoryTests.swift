@@ -52,6 +52,29 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("target bytes".utf8))
     }
 
+    /// An agency folder (or its inbox) replaced by a symlink is never followed: files it points
+    /// to are neither read nor deleted.
+    @Test(arguments: ["agency", "inbox"])
+    func symlinkedFoldersAreNotFollowed(which: String) throws {
+        let test = try TestHome(pki: pki)
+        let drop = DropDirectory(pipeline: try test.pipeline())
+        let elsewhere = "\(test.layout.root)/elsewhere"
+        try FileManager.default.createDirectory(atPath: "\(elsewhere)/new", withIntermediateDirectories: true)
+        let victim = "\(elsewhere)/new/precious.p7m"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: victim))
+        if which == "agency" {
+            try FileManager.default.createSymbolicLink(atPath: "\(test.layout.drop)/police", withDestinationPath: elsewhere)
+        } else {
+            try FileManager.default.createDirectory(atPath: "\(test.layout.drop)/police", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: "\(test.layout.drop)/police/new", withDestinationPath: "\(elsewhere)/new")
+        }
+        #expect(!drop.inboxes().contains("police/new"))
+        #expect(drop.scan().isEmpty)
+        #expect(try drop.process("police/new/precious.p7m") == nil)
+        #expect(FileManager.default.fileExists(atPath: victim))
+        #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest.isEmpty == true)
+    }
+
     @Test func fifoIsQuarantinedWithoutBlocking() throws {
         let test = try TestHome(pki: pki)
         let drop = DropDirectory(pipeline: try test.pipeline())

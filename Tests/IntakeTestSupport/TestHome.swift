@@ -35,13 +35,14 @@ public final class TestHome: @unchecked Sendable {
             try home.ledger.openCase(ref: Self.caseRef, referred: LocalDate("2026-11-23")!, agencies: agencies, at: SystemClock.now())
         }
         // The intake certificate as agencies see it, for the openssl CLI.
-        try FileManager.default.copyItem(atPath: layout.intakeCertificate, toPath: pki.url("home-\(ObjectIdentifier(self).hashValue).crt").path)
+        intakeCertificateName = "home-\(UUID().uuidString).crt"
+        try FileManager.default.copyItem(atPath: layout.intakeCertificate, toPath: pki.url(intakeCertificateName).path)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: layout.root) }
 
-    /// The path of this home's intake certificate inside the PKI directory.
-    public var intakeCertificateName: String { "home-\(ObjectIdentifier(self).hashValue).crt" }
+    /// The name of this home's intake certificate inside the PKI directory.
+    public let intakeCertificateName: String
 
     /// A complete return for `agency` as JSON bytes, optionally altered.
     public static func returnJSON(agency: String, caseRef: String = TestHome.caseRef, complete: Bool = true,

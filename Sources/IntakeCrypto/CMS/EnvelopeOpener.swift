@@ -182,7 +182,18 @@ public final class EnvelopeOpener: Sendable {
                 for keyIndex in 0..<shim_reks_count(keys) {
                     if let encryptedKey = shim_reks_get(keys, keyIndex),
                        CMS_RecipientEncryptedKey_cert_cmp(encryptedKey, certificate.pointer) == 0 {
-                        return .keyAgreement
+                        // ECDH: the content key is wrapped with the agreed key; only AES key
+                        // wrap (RFC 3394/5649) is accepted, never 3DES wrap.
+                        switch shim_kari_wrap_nid(info) {
+                        case NID_id_aes128_wrap, NID_id_aes192_wrap, NID_id_aes256_wrap,
+                             NID_id_aes128_wrap_pad, NID_id_aes192_wrap_pad, NID_id_aes256_wrap_pad:
+                            return .keyAgreement
+                        case NID_undef:
+                            OpenSSLErrors.clear()
+                            return .other("key agreement without a readable key-wrap algorithm")
+                        case let nid:
+                            return .other("key wrap \(String(cString: OBJ_nid2sn(nid)))")
+                        }
                     }
                 }
             default:

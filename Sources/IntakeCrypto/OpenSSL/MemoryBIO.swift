@@ -12,11 +12,10 @@ enum MemoryBIO {
     /// Runs `body` with a read-only BIO over `bytes`, valid only inside `body`.
     static func withReadable<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws(CryptoError) -> T) throws(CryptoError) -> T {
         guard bytes.count <= Int(Int32.max) else { throw CryptoError(code: "too-large") }
-        let result: Result<T, CryptoError> = bytes.withUnsafeBytes { raw in
-            // An empty array may have no base address; OpenSSL wants a non-null pointer.
-            var empty: UInt8 = 0
-            let base = raw.baseAddress ?? withUnsafePointer(to: &empty) { UnsafeRawPointer($0) }
-            guard let bio = shim_bio_readonly(base, Int32(raw.count)) else {
+        // An empty array may have no base address; OpenSSL wants a non-null pointer.
+        let nonEmpty = bytes.isEmpty ? [0] : bytes
+        let result: Result<T, CryptoError> = nonEmpty.withUnsafeBytes { raw in
+            guard let bio = shim_bio_readonly(raw.baseAddress!, Int32(bytes.count)) else {
                 return .failure(.openssl("out-of-memory"))
             }
             defer { BIO_free(bio) }

@@ -27,7 +27,8 @@ public final class DropDirectory: Sendable {
     public func inboxes() -> [String] {
         var result = ["new"]
         for name in ((try? Directory.names(in: layout.drop)) ?? []).sorted()
-        where !name.hasPrefix(".") && name != "new" && name != "tmp" && Directory.isDirectory("\(layout.drop)/\(name)/new") {
+        where !name.hasPrefix(".") && name != "new" && name != "tmp"
+            && Directory.isDirectory("\(layout.drop)/\(name)") && Directory.isDirectory("\(layout.drop)/\(name)/new") {
             result.append("\(name)/new")
         }
         return result
@@ -64,15 +65,21 @@ public final class DropDirectory: Sendable {
               components.count == 2 || components[0] != "tmp"
         else { return nil }
         let path = "\(layout.drop)/\(relative)"
+        // Every folder on the way is opened without following symlinks, and the input is then
+        // reached relative to its inbox's descriptor: a symlink planted in place of an inbox
+        // or an agency folder cannot lead the daemon to read or delete files elsewhere.
+        guard let inbox = try Self.openInbox(layout.drop, components.dropLast().map(String.init)) else { return nil }
+        defer { close(inbox) }
+        let entry = String(name)
         var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
+        guard fstatat(inbox, entry, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            return try quarantineUnopened(relative, path: path, info: info)
+            return try quarantineUnopened(relative, inbox: inbox, name: entry, info: info)
         }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        let fd = openat(inbox, entry, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
-            if errno == ELOOP { return try quarantineUnopened(relative, path: path, info: info) }
+            if errno == ELOOP { return try quarantineUnopened(relative, inbox: inbox, name: entry, info: info) }
             throw StorageError.errno("cannot open", path)
         }
         defer { close(fd) }
@@ -95,12 +102,40 @@ public final class DropDirectory: Sendable {
             outcome = try pipeline.process(consume bytes, channel: "drop", originalName: relative, inputKey: key,
                                            receivedAt: receivedAt, envelopeSha256: sha256)
         }
-        try DurableFile.remove(path)
+        try Self.removeIfSame(inbox, entry, opened, path: path)
         return outcome
     }
 
-    /// The identity of a drop-directory input: its path, inode and times, and its hash. A new
-    /// delivery of the same bytes (a new file) has a new key; a replay after a crash has the same.
+    /// Opens `drop/` and then each folder of `inbox` (e.g. `["police", "new"]`) with
+    /// O_NOFOLLOW; nil when one is missing or is not a real directory.
+    static func openInbox(_ drop: String, _ inbox: [String]) throws -> Int32? {
+        var fd = open(drop, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError.errno("cannot open", drop) }
+        for component in inbox {
+            let next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            close(fd)
+            guard next >= 0 else { return nil }
+            fd = next
+        }
+        return fd
+    }
+
+    /// Removes the processed input from its inbox, but only if the name still holds the file
+    /// that was processed: a new delivery renamed over it in the meantime is left for the next
+    /// event or scan, never deleted unrecorded.
+    static func removeIfSame(_ inbox: Int32, _ name: String, _ processed: stat, path: String) throws {
+        var now = stat()
+        guard fstatat(inbox, name, &now, AT_SYMLINK_NOFOLLOW) == 0,
+              now.st_dev == processed.st_dev, now.st_ino == processed.st_ino
+        else { return }
+        guard unlinkat(inbox, name, 0) == 0 || errno == ENOENT else { throw StorageError.errno("cannot remove", path) }
+        guard fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync directory", DurableFile.parent(of: path)) }
+    }
+
+    /// The identity of a drop-directory input: its path, inode, modification and change times,
+    /// and its hash. A new delivery of the same bytes has a new key, even under a reused inode
+    /// with a preserved mtime (its rename into new/ sets a new ctime); a replay after a crash
+    /// has the same key.
     public static func inputKey(forFileAt path: String, relative: String, sha256: String) -> String? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
@@ -108,13 +143,14 @@ public final class DropDirectory: Sendable {
     }
 
     static func inputKey(_ relative: String, info: stat, sha256: String) -> String {
-        let identity = "drop\0\(relative)\0\(info.st_dev)\0\(info.st_ino)\0\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\0\(sha256)"
+        let identity = "drop\0\(relative)\0\(info.st_dev)\0\(info.st_ino)\0\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+            + "\0\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)\0\(sha256)"
         return SHA256.hex(Array(identity.utf8))
     }
 
     /// A symlink, FIFO, device, socket or directory: recorded, then renamed into quarantine
     /// without being opened.
-    private func quarantineUnopened(_ relative: String, path: String, info: stat) throws -> Outcome {
+    private func quarantineUnopened(_ relative: String, inbox: Int32, name: String, info: stat) throws -> Outcome {
         let id = Self.inputKey(relative, info: info, sha256: "unopened")
         let receivedAt = pipeline.clock()
         let kind = switch info.st_mode & S_IFMT {
@@ -132,7 +168,18 @@ public final class DropDirectory: Sendable {
                                                                at: pipeline.clock()) { _ in
             try store.writeRecord(record, name: id)
         }
-        try DurableFile.move(path, to: store.quarantinedPath(id))
+        // Renamed (never opened or followed) relative to the inbox's descriptor, and only if
+        // the name still holds the entry that was recorded.
+        var now = stat()
+        if fstatat(inbox, name, &now, AT_SYMLINK_NOFOLLOW) == 0, now.st_dev == info.st_dev, now.st_ino == info.st_ino {
+            let quarantine = open(layout.quarantine, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard quarantine >= 0 else { throw StorageError.errno("cannot open", layout.quarantine) }
+            defer { close(quarantine) }
+            guard renameat(inbox, name, quarantine, "\(id).p7m") == 0 else {
+                throw StorageError.errno("cannot rename into", store.quarantinedPath(id))
+            }
+            guard fsync(quarantine) == 0, fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync", layout.quarantine) }
+        }
         return Pipeline.outcome(recorded, sha256: id, message: message)
     }
 }

@@ -51,8 +51,8 @@ final class InotifyWatcher: Sendable {
     private func addWatch(_ relative: String, folder: Bool) throws(StorageError) {
         let path = relative.isEmpty ? root : "\(root)/\(relative)"
         let mask: UInt32 = folder
-            ? UInt32(IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
-            : UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR)
+            ? UInt32(IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
+            : UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
         let wd = inotify_add_watch(fd, path, mask)
         guard wd >= 0 else { throw .errno("cannot watch", path) }
         watches.withLock { $0[wd] = relative }

@@ -32,9 +32,10 @@ public struct HomeLayout: Sendable, Equatable {
 
     public var privateKeys: [String] { [intakeKey, receiptKey, ledgerKey] }
 
-    /// Directories `intake init` makes, with their modes.
+    /// Directories `intake init` makes, with their modes. Writers (the intake group) may
+    /// create files in drop/tmp and drop/new, but not replace entries of drop/ itself.
     public var directories: [(String, UInt32)] {
-        [(root, 0o750), (keys, 0o700), (trust, 0o750), (packRecipients, 0o750), (drop, 0o770), (dropTmp, 0o770),
+        [(root, 0o750), (keys, 0o700), (trust, 0o750), (packRecipients, 0o750), (drop, 0o750), (dropTmp, 0o770),
          (dropNew, 0o770), (store, 0o750), (quarantine, 0o750), (receipts, 0o750), (packs, 0o750)]
     }
 

@@ -9,7 +9,7 @@ extension Pipeline {
     public func processOversized(fd: Int32, channel: String, originalName: String?, receivedAt: UTCInstant,
                                  inputKey: (String) -> String?) throws -> Outcome {
         let layout = home.layout
-        let temporary = "\(layout.quarantine)/.tmp-large-\(UInt64.random(in: 0...UInt64.max))"
+        let temporary = "\(layout.quarantine)/\(DurableFile.temporaryName("large"))"
         let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard out >= 0 else { throw StorageError.errno("cannot create", temporary) }
         let hasher = SHA256Hasher()
@@ -38,15 +38,32 @@ extension Pipeline {
         close(out)
         if let failure { unlink(temporary); throw failure }
         let sha256 = hasher.finalizeHex()
-        let final = store.quarantinedPath(sha256)
-        if access(final, F_OK) == 0 { unlink(temporary) } else { try DurableFile.move(temporary, to: final) }
+        let key = inputKey(sha256)
+        // A replay of an input recorded before (under a larger limit, say) goes where the
+        // ledger put it; a new one goes to quarantine.
+        let prior = try key.flatMap { try home.ledger.recorded(inputKey: $0) }
+        let final = prior?.disposition == .store ? store.storedPath(sha256) : store.quarantinedPath(sha256)
+        var created = false
+        if access(final, F_OK) == 0 {
+            unlink(temporary)
+            try DurableFile.syncExisting(final)
+        } else {
+            try DurableFile.move(temporary, to: final)
+            created = true
+        }
         let limit = home.settings.policy.maxEnvelopeBytes
         let message = "\(total) bytes is over the limit of \(limit)"
         let facts = SubmissionFacts(channel: channel, envelopeSha256: sha256, size: total, receivedAt: receivedAt)
         let record = EnvelopeStore.Record(reason: .tooLarge, message: message, receivedAt: receivedAt,
                                           originalName: originalName, channel: channel, size: total, sha256: sha256)
-        let recorded = try home.ledger.recordRejection(.tooLarge, facts: facts, inputKey: inputKey(sha256), at: clock()) { _ in
-            try store.writeRecord(record, name: sha256)
+        let recorded: Ledger.Recorded
+        do {
+            recorded = try home.ledger.recordRejection(.tooLarge, facts: facts, inputKey: key, at: clock()) { disposition in
+                if case .quarantine = disposition { try store.writeRecord(record, name: sha256) }
+            }
+        } catch {
+            if created { unlink(final) }
+            throw error
         }
         return Self.outcome(recorded, sha256: sha256, message: message)
     }

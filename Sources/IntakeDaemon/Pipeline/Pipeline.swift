@@ -1,6 +1,7 @@
 public import IntakeCore
 import IntakeCrypto
 import IntakeLedger
+import Glibc
 import Synchronization
 
 /// The one path every input takes, whatever channel brought it (DESIGN §3, §5):
@@ -102,47 +103,54 @@ public final class Pipeline: Sendable {
             EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt, originalName: prepared.originalName,
                                  channel: facts.channel, size: facts.size, sha256: sha256)
         }
+        // What this attempt created, to take back if the transaction does not commit: a file
+        // in store/ or quarantine/ never outlives a rollback with no event to account for it.
+        var created: [String] = []
         let keep = { () throws(StorageError) in
-            switch prepared.kept {
+            let path: String? = switch prepared.kept {
             case .memory(let bytes): try self.store.keep(bytes, sha256: sha256)
             case .staged(let staged): try self.store.keep(staged)
             }
+            created += path.map { [$0] } ?? []
         }
         let quarantine = { (reason: ReasonCode, message: String) throws(StorageError) in
-            switch prepared.kept {
+            let paths: [String] = switch prepared.kept {
             case .memory(let bytes): try self.store.quarantine(bytes, sha256: sha256, record: record(reason, message))
             case .staged(let staged): try self.store.quarantine(staged, record: record(reason, message))
             }
+            created += paths
+        }
+        // Where the ledger says the bytes go: for a replay, its earlier disposition wins over
+        // what this attempt concluded.
+        var message = ""
+        let persist = { (disposition: Disposition) throws(StorageError) in
+            switch disposition {
+            case .store:
+                try keep()
+            case .quarantine(let reason, let why):
+                if case .failure(let rejection) = prepared.result, rejection.reason == reason {
+                    message = rejection.message
+                } else if !why.isEmpty {
+                    message = why
+                }
+                try quarantine(reason, message)
+            }
         }
         do {
-            switch prepared.result {
+            let recorded = switch prepared.result {
             case .failure(let rejection):
-                return try reject(rejection.reason, rejection.message, facts: facts, inputKey: prepared.inputKey) { () throws(StorageError) in
-                    try quarantine(rejection.reason, rejection.message)
+                try home.ledger.recordRejection(rejection.reason, facts: facts, inputKey: prepared.inputKey, at: clock()) {
+                    try persist($0)
                 }
             case .success(let opened):
-                var message = ""
-                let recorded = try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { disposition in
-                    switch disposition {
-                    case .store:
-                        try keep()
-                    case .quarantine(let reason, let why):
-                        message = why
-                        try quarantine(reason, why)
-                    }
-                }
-                return Self.outcome(recorded, sha256: sha256, message: message)
+                try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { try persist($0) }
             }
+            return Self.outcome(recorded, sha256: sha256, message: message)
         } catch {
             if case .staged(let staged) = prepared.kept { store.discard(staged) }
+            for path in created { unlink(path) }
             throw error
         }
-    }
-
-    private func reject(_ reason: ReasonCode, _ message: String, facts: SubmissionFacts, inputKey: String?,
-                        keep: () throws(StorageError) -> Void) throws -> Outcome {
-        let recorded = try home.ledger.recordRejection(reason, facts: facts, inputKey: inputKey, at: clock()) { _ in try keep() }
-        return Self.outcome(recorded, sha256: facts.envelopeSha256, message: message)
     }
 
     static func outcome(_ recorded: Ledger.Recorded, sha256: String, message: String) -> Outcome {

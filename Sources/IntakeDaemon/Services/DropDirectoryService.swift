@@ -2,6 +2,7 @@ public import Logging
 public import ServiceLifecycle
 import Dispatch
 import IntakeCore
+import IntakeLedger
 
 /// The drop-directory watcher as a long-running service: scans the inboxes at start-up for
 /// anything that arrived while it was down, then processes each input inotify reports, one
@@ -72,8 +73,12 @@ public struct DropDirectoryService: Service {
             log(outcome)
             onOutcome(relative, outcome)
         } catch {
-            // Left in place: the next scan retries it. Storage errors name paths, never content.
-            logger.error("input left in the drop directory", metadata: ["error": "\(error)"])
+            // Left in place: the next scan retries it. The log names the input by a hash of its
+            // path (an agency's file name could hold a name) and the error by its code.
+            let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? "error"
+            logger.error("input left in the drop directory", metadata: [
+                "input": "\(SHA256.hex(Array(relative.utf8)).prefix(16))", "error": "\(code)",
+            ])
         }
     }
 

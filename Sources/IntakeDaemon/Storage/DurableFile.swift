@@ -26,11 +26,17 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
 public enum DurableFile {
     /// Writes `bytes` to `directory/name` durably with `mode`. When the file already exists
     /// and `skipIfExists` (content-addressed names), nothing is written.
+    /// Returns false when the file already existed and was kept as it was.
+    @discardableResult
     public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
-                             skipIfExists: Bool = false, syncDirectory shouldSyncDirectory: Bool = true) throws(StorageError) {
+                             skipIfExists: Bool = false, syncDirectory shouldSyncDirectory: Bool = true) throws(StorageError) -> Bool {
         let path = "\(directory)/\(name)"
-        if skipIfExists, access(path, F_OK) == 0 { return }
-        let temporary = "\(directory)/.tmp-\(name)-\(UInt64.random(in: 0...UInt64.max))"
+        if skipIfExists, access(path, F_OK) == 0 {
+            // Left by an earlier attempt that may have died before syncing: make it durable now.
+            try syncExisting(path)
+            return false
+        }
+        let temporary = "\(directory)/\(temporaryName(name))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .errno("cannot create", temporary) }
         var failed: StorageError?
@@ -48,6 +54,7 @@ public enum DurableFile {
             throw error
         }
         if shouldSyncDirectory { try syncDirectory(directory) }
+        return true
     }
 
     /// Writes all of `bytes` to `fd`.
@@ -66,6 +73,16 @@ public enum DurableFile {
             }
         }
         if let failed { throw failed }
+    }
+
+    /// fsyncs an existing file and its directory (a file an earlier, killed attempt placed
+    /// may not be durable yet).
+    public static func syncExisting(_ path: String) throws(StorageError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw .errno("cannot open", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .errno("cannot fsync", path) }
+        try syncDirectory(parent(of: path))
     }
 
     /// fsyncs a directory, making renames and unlinks in it durable.
@@ -89,13 +106,26 @@ public enum DurableFile {
         if parent(of: from) != parent(of: to) { try syncDirectory(parent(of: from)) }
     }
 
-    /// Deletes leftover `.tmp-` files in `directory` (from a crash mid-write).
+    /// A temporary file name for `hint`: `.tmp-PID-HINT-RANDOM`. The process id lets a sweep
+    /// tell a dead writer's leftovers from a live writer's work in progress.
+    public static func temporaryName(_ hint: String) -> String {
+        ".tmp-\(getpid())-\(hint)-\(UInt64.random(in: 0...UInt64.max))"
+    }
+
+    /// Deletes leftover `.tmp-` files in `directory` whose writing process is gone (a crash
+    /// mid-write); a live process's temporaries (an `intake ingest` running beside the
+    /// daemon) are left alone.
     public static func sweepTemporaries(in directory: String) {
         guard let dir = opendir(directory) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(".tmp-") { unlink("\(directory)/\(name)") }
+            guard name.hasPrefix(".tmp-") else { continue }
+            if let pid = Int32(name.dropFirst(5).prefix { $0.isNumber }) {
+                let alive = pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH
+                if alive { continue }
+            }
+            unlink("\(directory)/\(name)")
         }
     }
 

@@ -1,5 +1,6 @@
 public import IntakeCore
 import Glibc
+import Synchronization
 
 /// `store/` and `quarantine/`: every input kept exactly as received, named by the SHA-256
 /// of its bytes. Stored envelopes are read-only (0444); a file already present under its
@@ -10,8 +11,11 @@ public struct EnvelopeStore: Sendable {
     public init(layout: HomeLayout) { self.layout = layout }
 
     /// Makes an accepted (or duplicate) envelope durable in `store/`.
-    public func keep(_ bytes: [UInt8], sha256: String) throws(StorageError) {
+    /// Returns the path it created, or nil when the same bytes were already kept.
+    @discardableResult
+    public func keep(_ bytes: [UInt8], sha256: String) throws(StorageError) -> String? {
         try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true)
+            ? storedPath(sha256) : nil
     }
 
     /// The JSON record beside a quarantined input (DESIGN §5).
@@ -38,12 +42,19 @@ public struct EnvelopeStore: Sendable {
 
     /// Makes a rejected input durable in `quarantine/` as `SHA256.p7m`, with `SHA256.json`.
     /// The first record for a given hash is kept (the ledger has every later one).
-    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record) throws(StorageError) {
-        try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true)
-        try writeRecord(record, name: sha256)
+    /// Returns the paths it created (the input and its record), empty when both existed.
+    @discardableResult
+    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record) throws(StorageError) -> [String] {
+        var created: [String] = []
+        if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true) {
+            created.append(quarantinedPath(sha256))
+        }
+        if try writeRecord(record, name: sha256) { created.append("\(layout.quarantine)/\(sha256).json") }
+        return created
     }
 
-    func writeRecord(_ record: Record, name: String) throws(StorageError) {
+    @discardableResult
+    func writeRecord(_ record: Record, name: String) throws(StorageError) -> Bool {
         try DurableFile.write(Array((PrettyJSON.encode(record.json) + "\n").utf8), to: layout.quarantine,
                               name: "\(name).json", mode: 0o444, skipIfExists: true)
     }
@@ -52,22 +63,42 @@ public struct EnvelopeStore: Sendable {
     /// that its bytes need not stay in memory while it is opened; `commit` later renames it to
     /// `store/SHA256.p7m` or `quarantine/SHA256.p7m`. A crash leaves a `.tmp-` file that
     /// start-up sweeps away (the input is still in the drop directory, or was never answered).
-    public struct Staged: Sendable {
+    public final class Staged: Sendable {
         public let sha256: String
         let path: String
         /// Open until the input is placed: `place` fsyncs it then, on the recording thread,
-        /// so the workers that stage inputs never wait on the disk.
-        let fd: Int32
+        /// so the workers that stage inputs never wait on the disk. Closed exactly once.
+        private let descriptor: Mutex<Int32?>
+
+        init(sha256: String, path: String, fd: Int32) {
+            self.sha256 = sha256
+            self.path = path
+            descriptor = Mutex(fd)
+        }
+
+        deinit { close() }
+
+        /// fsyncs the staged file; false when it could not be (or was already closed).
+        func sync() -> Bool {
+            descriptor.withLock { fd in fd.map { fsync($0) == 0 } ?? false }
+        }
+
+        func close() {
+            descriptor.withLock { fd in
+                if let open = fd { Glibc.close(open) }
+                fd = nil
+            }
+        }
     }
 
     public func stage(_ bytes: [UInt8], sha256: String) throws(StorageError) -> Staged {
-        let path = "\(layout.store)/.tmp-stage-\(sha256)-\(UInt64.random(in: 0...UInt64.max))"
+        let path = "\(layout.store)/\(DurableFile.temporaryName("stage"))"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o444)
         guard fd >= 0 else { throw .errno("cannot create", path) }
         do throws(StorageError) {
             try DurableFile.writeAll(bytes, to: fd, path: path)
         } catch {
-            close(fd)
+            Glibc.close(fd)
             unlink(path)
             throw error
         }
@@ -75,30 +106,43 @@ public struct EnvelopeStore: Sendable {
     }
 
     /// Makes a staged input durable in `store/` under its hash.
-    public func keep(_ staged: Staged) throws(StorageError) {
-        try place(staged, at: storedPath(staged.sha256))
+    @discardableResult
+    public func keep(_ staged: Staged) throws(StorageError) -> String? {
+        try place(staged, at: storedPath(staged.sha256)) ? storedPath(staged.sha256) : nil
     }
 
     /// Makes a staged input durable in `quarantine/` under its hash, with its record.
-    public func quarantine(_ staged: Staged, record: Record) throws(StorageError) {
-        try place(staged, at: quarantinedPath(staged.sha256))
-        try writeRecord(record, name: staged.sha256)
+    @discardableResult
+    public func quarantine(_ staged: Staged, record: Record) throws(StorageError) -> [String] {
+        var created: [String] = []
+        if try place(staged, at: quarantinedPath(staged.sha256)) { created.append(quarantinedPath(staged.sha256)) }
+        if try writeRecord(record, name: staged.sha256) { created.append("\(layout.quarantine)/\(staged.sha256).json") }
+        return created
     }
 
     /// Removes a staged input that will not be recorded (a failure before commit).
     public func discard(_ staged: Staged) {
-        close(staged.fd)
+        staged.close()
         unlink(staged.path)
     }
 
-    private func place(_ staged: Staged, at final: String) throws(StorageError) {
-        defer { close(staged.fd) }
+    /// Returns false when the same bytes were already kept under `final`.
+    private func place(_ staged: Staged, at final: String) throws(StorageError) -> Bool {
+        defer { staged.close() }
         if access(final, F_OK) == 0 {
             unlink(staged.path)  // the same bytes are already kept under this name
-            return
+            try DurableFile.syncExisting(final)
+            return false
         }
-        guard fsync(staged.fd) == 0 else { throw .errno("cannot fsync", staged.path) }
+        guard staged.sync() else { throw .errno("cannot fsync", staged.path) }
         try DurableFile.move(staged.path, to: final)
+        return true
+    }
+
+    /// Deletes temporaries in store/ and quarantine/ left by processes that are gone.
+    public func sweepTemporaries() {
+        DurableFile.sweepTemporaries(in: layout.store)
+        DurableFile.sweepTemporaries(in: layout.quarantine)
     }
 
     public func storedPath(_ sha256: String) -> String { "\(layout.store)/\(sha256).p7m" }

@@ -32,6 +32,10 @@ struct CaseCommand: ParsableCommand {
         @Option(name: .customLong("panel-due"), help: "Override: Panel notification due date.")
         var panelDue: String?
 
+        func validate() throws {
+            guard !agencies.isEmpty else { throw ValidationError("name at least one expected agency with --agency") }
+        }
+
         func run() throws {
             let referredDate = try parseDate(referred, option: "--referred")
             var overrides: [Milestone: LocalDate] = [:]

@@ -41,6 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
                                            onOutcome: { _, outcome in outcomes.continuation.yield(outcome) })
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         let running = Task { try await group.run() }
+        defer { running.cancel() }
         var iterator = outcomes.stream.makeAsyncIterator()
 
         for step in try demo.steps() {
@@ -51,21 +52,22 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(outcome.version.map { ", version \($0)" } ?? "")\(outcome.missing.isEmpty ? "" : ", missing \(outcome.missing.joined(separator: ", "))")"
                 + ", ledger index \(outcome.ledgerIndex)")
             if outcome.status == .rejected {
-                let quarantined = try Directory.names(in: layout.quarantine).filter { $0.hasSuffix(".json") }
+                let quarantined = try Failure.report { try Directory.names(in: layout.quarantine).filter { $0.hasSuffix(".json") } }
                 print("   quarantine/: \(quarantined.count) record(s): \(quarantined.map { String($0.prefix(16)) + "….json" }.joined(separator: ", "))")
             } else {
                 try show(demo, brief: true)
             }
         }
         await group.triggerGracefulShutdown()
-        try await running.value
+        try await Failure.reportAsync { try await running.value }
 
         print("")
         print("== Final state")
         try show(demo)
-        let stored = try Directory.names(in: layout.store).filter { $0.hasSuffix(".p7m") }.count
-        let size = try demo.home.ledger.treeSize()
-        let checkpoint = try demo.home.ledger.latestCheckpoint()
+        let (stored, size, checkpoint) = try Failure.report {
+            (try Directory.names(in: layout.store).filter { $0.hasSuffix(".p7m") }.count,
+             try demo.home.ledger.treeSize(), try demo.home.ledger.latestCheckpoint())
+        }
         print("")
         print("store/: \(stored) envelopes kept as received; ledger: \(size) events; latest signed checkpoint:")
         print(checkpoint?.note.split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(separator: "\n") ?? "")

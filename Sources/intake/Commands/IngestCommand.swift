@@ -25,6 +25,7 @@ struct IngestCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
         let opened = try home.open()
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
+        EnvelopeStore(layout: opened.layout).sweepTemporaries()
         var failed = 0
         pipeline.ingest(paths: files, parallelism: ProcessInfo.processInfo.activeProcessorCount) { file, result in
             switch result {

@@ -31,8 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "intake")
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
         let drop = DropDirectory(pipeline: pipeline)
-        DurableFile.sweepTemporaries(in: opened.layout.store)
-        DurableFile.sweepTemporaries(in: opened.layout.quarantine)
+        EnvelopeStore(layout: opened.layout).sweepTemporaries()
         let service = DropDirectoryService(drop: drop, logger: logger, onReady: {
             logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)"])
         })
@@ -41,7 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            let (code, message) = Failure.describe(error)
+            logger.error("stopped on an error", metadata: ["code": "\(code)"])
+            throw Failure.exit(code, message)
+        }
         logger.info("stopped")
     }
 }

@@ -34,6 +34,17 @@ enum Failure {
         }
     }
 
+    static func reportAsync<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let (code, message) = describe(error)
+            throw exit(code, message)
+        }
+    }
+
     static func describe(_ error: any Error) -> (String, String) {
         let mirror = Mirror(reflecting: error)
         let code = mirror.children.first { $0.label == "code" }?.value as? String ?? "error"
