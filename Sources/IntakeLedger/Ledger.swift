@@ -107,6 +107,16 @@ public final class Ledger: Sendable {
             size += 1
         }
         let root = try MerkleTree.root(size: size) { id in try fresh[id] ?? Self.node(id, db) }
+        // Never sign a tree inconsistent with the last signed one (RFC 9162 §2.1.4): prove the
+        // old tree is a prefix of the new from the stored nodes, and verify the proof.
+        if let last = try Self.latestCheckpoint(db) {
+            let consistent = try last.size < size && MerkleVerifier.verifyConsistency(
+                size1: last.size, size2: size, root1: last.rootHash, root2: root,
+                proof: MerkleProof.consistencyProof(from: last.size, to: size) { id in try fresh[id] ?? Self.node(id, db) })
+            guard consistent else {
+                throw LedgerError("inconsistent", "the tree of \(size) entries is not consistent with the checkpoint at \(last.size); refusing to sign")
+            }
+        }
         let body = try Checkpoint(origin: origin, size: size, rootHash: root).format()
         let note = try signer.signNote(body)
         try db.cachedStatement(sql: "INSERT INTO checkpoint (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)").execute(arguments: [size, Data(root), note.format(), now.rfc3339(milliseconds: true)])

@@ -20,7 +20,8 @@ struct Intake: AsyncParsableCommand {
         """,
         subcommands: [
             InitCommand.self, ServeCommand.self, DemoCommand.self, AgencyCommand.self, CaseCommand.self,
-            StatusCommand.self, SealCommand.self, IngestCommand.self,
+            StatusCommand.self, SealCommand.self, IngestCommand.self, VerifyCommand.self, CheckpointCommand.self,
+            ProveCommand.self,
         ]
     )
 }
