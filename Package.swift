@@ -103,7 +103,8 @@ let package = Package(
         .testTarget(
             name: "IntakeDaemonTests",
             // `intake` itself: the command-line and crash tests run the real executable.
-            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport", "intake"],
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport", "intake",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
     ]

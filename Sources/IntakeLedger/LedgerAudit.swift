@@ -78,7 +78,7 @@ extension Ledger {
             var expected = 0
             var nodeCount = 0
             var events: [Int: LedgerEvent] = [:]  // only those the index tables must match
-            let cursor = try Row.fetchCursor(db, sql: "SELECT idx, kind, entry, leaf_hash FROM log_entry ORDER BY idx")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT idx, kind, entry, leaf_hash, envelope_sha256 FROM log_entry ORDER BY idx")
 
             func root() -> [UInt8] {
                 guard var hash = stack.last?.hash else { return MerkleHashing.emptyRoot }
@@ -122,7 +122,8 @@ extension Ledger {
                 if [UInt8](row["leaf_hash"] as Data) != leaf {
                     report("leaf-hash", index, "the stored leaf hash is not SHA-256(0x00 || entry)")
                 }
-                if let event = LedgerEvent.parse(entry: entry), event.entry == entry, event.kind.rawValue == row["kind"] as String {
+                if let event = LedgerEvent.parse(entry: entry), event.entry == entry, event.kind.rawValue == row["kind"] as String,
+                   (row["envelope_sha256"] as String?) == event["envelopeSha256"]?.stringValue {
                     Self.note(event, index: index, into: &audit, events: &events)
                 } else {
                     report("entry", index, "the entry is not the canonical JSON of a known event")
@@ -165,6 +166,12 @@ extension Ledger {
         }
     }
 
+    /// SHA-256 of the DER inside a PEM certificate, lowercase hex.
+    static func pemFingerprint(_ pem: String) -> String? {
+        let body = pem.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+        return Base64.decode(body).map { SHA256.hex($0) }
+    }
+
     /// Remembers what the index tables and the envelope check need from one event.
     private static func note(_ event: LedgerEvent, index: Int, into audit: inout LedgerAudit, events: inout [Int: LedgerEvent]) {
         switch event.kind {
@@ -202,23 +209,36 @@ extension Ledger {
             }
         }
         let string = { (event: LedgerEvent, key: String) in event[key]?.stringValue }
-        try check("agency", [.agencyRegistered]) { row, event in row["id"] == string(event, "agencyId") }
+        try check("agency", [.agencyRegistered]) { row, event in
+            row["id"] == string(event, "agencyId") && row["name"] == string(event, "agencyName")
+        }
         try check("agency_certificate", [.agencyRegistered, .agencyCertificateAdded]) { row, event in
-            row["fingerprint"] == string(event, "certificateSha256") && row["agency_id"] == string(event, "agencyId")
+            let fingerprint: String = row["fingerprint"]
+            return fingerprint == string(event, "certificateSha256") && row["agency_id"] == string(event, "agencyId")
+                && pemFingerprint(row["pem"]) == fingerprint
         }
         try check("case_file", [.caseOpened]) { row, event in
-            row["ref"] == string(event, "caseRef") && row["referred"] == string(event, "referred")
+            guard row["ref"] == string(event, "caseRef"), row["referred"] == string(event, "referred") else { return false }
+            return Milestone.allCases.allSatisfy { milestone in
+                (row["due_\(milestone.rawValue)"] as String?) == event["due"]?[milestone.rawValue]?.stringValue
+            }
         }
         try check("case_agency", [.agencyExpected]) { row, event in
             row["case_ref"] == string(event, "caseRef") && row["agency_id"] == string(event, "agencyId")
         }
         try check("submission", [.submissionAccepted]) { row, event in
-            row["case_ref"] == string(event, "caseRef") && row["agency_id"] == string(event, "agencyId")
+            let missing = event["missing"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ",")
+            return row["case_ref"] == string(event, "caseRef") && row["agency_id"] == string(event, "agencyId")
                 && row["version"] == event["version"]?.intValue && row["envelope_sha256"] == string(event, "envelopeSha256")
                 && row["content_sha256"] == string(event, "contentSha256") && row["complete"] == event["complete"]?.boolValue
+                && row["received_at"] == string(event, "receivedAt") && row["channel"] == string(event, "channel")
+                && row["missing"] == missing
         }
         try check("case_milestone", [.meetingRecorded, .panelNotified]) { row, event in
-            row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue
+            let date = event.kind == .meetingRecorded ? string(event, "held") : string(event, "on")
+            let detail = event.kind == .meetingRecorded ? string(event, "decision") : ""
+            return row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue
+                && row["on_date"] == date && row["detail"] == detail
         }
     }
 }

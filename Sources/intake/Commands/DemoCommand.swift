@@ -71,7 +71,12 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         print("store/: \(stored) envelopes kept as received; ledger: \(size) events; latest signed checkpoint:")
         print(checkpoint?.note.split(separator: "\n", omittingEmptySubsequences: false).map { "   " + $0 }.joined(separator: "\n") ?? "")
+        let audit = try Failure.report { try HomeAudit.run(demo.home) }
+        print("")
+        print("intake verify: \(audit.ok ? "ok" : "FAILED") — \(audit.treeSize) entries, \(audit.checkpointsChecked) checkpoints and "
+              + "\(audit.envelopes.count) envelopes recomputed and checked\(audit.findings.first.map { "; first failure: \($0)" } ?? "")")
         if keep { print("Home kept at \(root) — try: INTAKE_HOME=\(root) intake status \(DemoSetup.caseRef)") }
+        if !audit.ok { throw Failure.exit("verify-failed", "the demo's own ledger did not verify") }
     }
 
     func show(_ demo: DemoSetup, brief: Bool = false) throws {
