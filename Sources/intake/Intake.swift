@@ -21,7 +21,7 @@ struct Intake: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, DemoCommand.self, AgencyCommand.self, CaseCommand.self,
             StatusCommand.self, SealCommand.self, IngestCommand.self, VerifyCommand.self, CheckpointCommand.self,
-            ProveCommand.self,
+            ProveCommand.self, ReceiptCommand.self,
         ]
     )
 }

@@ -12,7 +12,7 @@ import Testing
 
     @Test func processesAndRemovesAnInput() throws {
         let test = try TestHome(pki: pki)
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         let relative = try test.drop(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police"))
         #expect(drop.pending() == [relative])
         let outcome = try #require(try drop.process(relative))
@@ -23,7 +23,7 @@ import Testing
 
     @Test func agencyInboxesAndDotfiles() throws {
         let test = try TestHome(pki: pki)
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         try test.drop(test.cliSeal(TestHome.returnJSON(agency: "health"), agency: "health"), inbox: "health/new")
         try Data("partial".utf8).write(to: URL(fileURLWithPath: "\(test.layout.dropNew)/.writing.p7m"))
         try Data("in progress".utf8).write(to: URL(fileURLWithPath: "\(test.layout.dropTmp)/x.p7m"))
@@ -37,7 +37,7 @@ import Testing
 
     @Test func symlinkIsQuarantinedUnopenedAndItsTargetUntouched() throws {
         let test = try TestHome(pki: pki)
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         let target = "\(test.layout.root)/secret.txt"
         try Data("target bytes".utf8).write(to: URL(fileURLWithPath: target))
         try FileManager.default.createSymbolicLink(atPath: "\(test.layout.dropNew)/link.p7m", withDestinationPath: target)
@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: ["agency", "inbox"])
     func symlinkedFoldersAreNotFollowed(which: String) throws {
         let test = try TestHome(pki: pki)
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         let elsewhere = "\(test.layout.root)/elsewhere"
         try FileManager.default.createDirectory(atPath: "\(elsewhere)/new", withIntermediateDirectories: true)
         let victim = "\(elsewhere)/new/precious.p7m"
@@ -77,7 +77,7 @@ import Testing
 
     @Test func fifoIsQuarantinedWithoutBlocking() throws {
         let test = try TestHome(pki: pki)
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         #expect(mkfifo("\(test.layout.dropNew)/pipe.p7m", 0o600) == 0)
         let outcome = try #require(try drop.process("new/pipe.p7m"))
         #expect(outcome.reason == .notARegularFile)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func tooLargeIsStreamedIntoQuarantine() throws {
         let test = try TestHome(pki: pki) { $0.replacingOccurrences(of: "max_envelope_bytes = 67108864", with: "max_envelope_bytes = 4096") }
-        let drop = DropDirectory(pipeline: try test.pipeline())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
         let big = [UInt8](repeating: 0x41, count: 3 << 20)
         let relative = try test.drop(big)
         let outcome = try #require(try drop.process(relative))
@@ -127,7 +127,7 @@ import Testing
         let (outcomes, continuation) = AsyncStream.makeStream(of: Outcome.self)
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
         let logger = Logger(label: "test")
-        let service = DropDirectoryService(drop: DropDirectory(pipeline: try test.pipeline()), logger: logger,
+        let service = DropDirectoryService(drop: try DropDirectory(pipeline: try test.pipeline()), logger: logger,
                                            onReady: { readyContinuation.yield() },
                                            onOutcome: { _, outcome in continuation.yield(outcome) })
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))

@@ -10,17 +10,20 @@ import Glibc
 /// Inputs are opened without following symlinks, and only regular files are read: a
 /// symlink, FIFO, socket, device or directory is renamed into quarantine unopened. Dotfiles
 /// are ignored (writers' temporaries). A `kill -9` at any instant loses nothing and records
-/// nothing twice: a replayed input is recognised by its input key (path, inode, mtime and
-/// content hash) and only its remaining steps run.
+/// nothing twice: a replayed input is recognised by its input key (path, inode, times and
+/// content hash) and only its remaining steps run. An accepted or duplicate input's signed
+/// receipt is written to `receipts/AGENCY/` before the input is removed.
 public final class DropDirectory: Sendable {
     public let pipeline: Pipeline
     let layout: HomeLayout
     let store: EnvelopeStore
+    let receipts: ReceiptIssuer
 
-    public init(pipeline: Pipeline) {
+    public init(pipeline: Pipeline) throws {
         self.pipeline = pipeline
         layout = pipeline.home.layout
         store = EnvelopeStore(layout: layout)
+        receipts = try ReceiptIssuer(home: pipeline.home)
     }
 
     /// The `new/` folders, relative to `drop/`: `new` and each `AGENCY/new`.
@@ -102,6 +105,8 @@ public final class DropDirectory: Sendable {
             outcome = try pipeline.process(consume bytes, channel: "drop", originalName: relative, inputKey: key,
                                            receivedAt: receivedAt, envelopeSha256: sha256)
         }
+        // The agency's receipt is durable before the input leaves the drop directory.
+        try receipts.issue(for: outcome)
         try Self.removeIfSame(inbox, entry, opened, path: path)
         return outcome
     }

@@ -37,7 +37,8 @@ struct DemoCommand: AsyncParsableCommand {
         let outcomes = AsyncStream.makeStream(of: Outcome.self)
         let logger = Logger(label: "intake-demo", factory: { _ in SwallowLogHandler() })
         let pipeline = try Failure.report { try Pipeline(home: demo.home, clock: SystemClock.now) }
-        let service = DropDirectoryService(drop: DropDirectory(pipeline: pipeline), logger: logger,
+        let drop = try Failure.report { try DropDirectory(pipeline: pipeline) }
+        let service = DropDirectoryService(drop: drop, logger: logger,
                                            onOutcome: { _, outcome in outcomes.continuation.yield(outcome) })
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         let running = Task { try await group.run() }

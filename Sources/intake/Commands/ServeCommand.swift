@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
         let logger = Logger(label: "intake")
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
-        let drop = DropDirectory(pipeline: pipeline)
+        let drop = try Failure.report { try DropDirectory(pipeline: pipeline) }
         EnvelopeStore(layout: opened.layout).sweepTemporaries()
         let service = DropDirectoryService(drop: drop, logger: logger, onReady: {
             logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)"])

@@ -11,7 +11,11 @@ struct HomeOption: ParsableArguments {
     var layout: HomeLayout { HomeLayout.resolve(home, environment: ProcessInfo.processInfo.environment) }
 
     func open(readOnly: Bool = false) throws -> Home {
-        try Failure.report { try Home(layout, readOnly: readOnly) }
+        try Self.open(home, readOnly: readOnly)
+    }
+
+    static func open(_ home: String?, readOnly: Bool) throws -> Home {
+        try Failure.report { try Home(HomeLayout.resolve(home, environment: ProcessInfo.processInfo.environment), readOnly: readOnly) }
     }
 }
 

@@ -1,0 +1,63 @@
+public import IntakeCore
+import IntakeCrypto
+import IntakeLedger
+import Glibc
+
+/// Issues the signed receipt of DESIGN §3 for an accepted or duplicate submission: the
+/// `intake-receipt/v1` JSON with the ledger entry, its inclusion proof and the signed
+/// checkpoint, as a CMS SignedData (DER) by `keys/receipt.crt` that stock
+/// `openssl cms -verify -CAfile receipt.crt` accepts.
+public final class ReceiptIssuer: Sendable {
+    let home: Home
+    let certificate: Certificate
+    let key: PrivateKey
+
+    public init(home: Home) throws {
+        self.home = home
+        certificate = try Certificate(pem: DurableFile.read(home.layout.receiptCertificate))
+        key = try PrivateKey(pem: DurableFile.read(home.layout.receiptKey))
+        guard key.matches(certificate) else {
+            throw HomeError("key-mismatch", "keys/receipt.key does not match keys/receipt.crt")
+        }
+    }
+
+    /// The receipt for `outcome`, or nil when it is a rejection (rejections get no receipt).
+    public func receipt(for outcome: Outcome) throws -> Receipt? {
+        let status: Receipt.Status
+        switch outcome.status {
+        case .accepted: status = .accepted
+        case .acceptedIncomplete: status = .acceptedIncomplete
+        case .duplicate: status = .duplicate
+        case .rejected: return nil
+        }
+        let ledger = home.ledger
+        guard let entry = try ledger.entry(at: outcome.ledgerIndex), let event = LedgerEvent.parse(entry: entry),
+              let checkpoint = try ledger.latestSignedCheckpoint(), checkpoint.size > outcome.ledgerIndex
+        else { throw HomeError("no-entry", "ledger entry \(outcome.ledgerIndex) is not checkpointed") }
+        return Receipt(
+            caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status,
+            envelopeSha256: outcome.envelopeSha256, contentSha256: event["contentSha256"]?.stringValue ?? "",
+            receivedAt: event["receivedAt"]?.stringValue ?? "", index: outcome.ledgerIndex, treeSize: checkpoint.size,
+            entry: entry, inclusionProof: try ledger.inclusionProof(index: outcome.ledgerIndex, size: checkpoint.size),
+            checkpoint: checkpoint.note)
+    }
+
+    /// The receipt signed: DER CMS SignedData over its canonical JSON.
+    public func sign(_ receipt: Receipt) throws -> [UInt8] {
+        try EnvelopeSealer.sign(receipt.bytes, signer: certificate, key: key)
+    }
+
+    /// Issues and writes `receipts/AGENCY/ENVELOPE-SHA256.receipt` atomically (a newer
+    /// receipt for the same envelope replaces the older one). Returns its path, or nil for a
+    /// rejection.
+    @discardableResult
+    public func issue(for outcome: Outcome) throws -> String? {
+        guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
+        let directory = "\(home.layout.receipts)/\(receipt.agencyId)"
+        if mkdir(directory, 0o750) != 0 && errno != EEXIST {
+            throw StorageError.errno("cannot create", directory)
+        }
+        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o640)
+        return "\(directory)/\(receipt.envelopeSha256).receipt"
+    }
+}
