@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import IntakeCore
 
@@ -359,5 +360,18 @@ extension SettingsTests {
         @Test func quotedKnownAnswer() {
             #expect(TOML.quoted("a\"b\\c\nd\u{1}\u{7F}é") == #""a\"b\\c\nd\u0001\u007Fé""#)
         }
+    }
+}
+
+@Suite struct LedgerSettingsTests {
+    @Test func checkpointCommandDefaultsToNoneAndParses() throws {
+        let text = Settings.defaultFile(partnership: "P", origin: "p.example/intake")
+        #expect(try Settings.parse(text).ledger.checkpointCommand == "")
+        let set = text.replacingOccurrences(of: "checkpoint_command = \"\"", with: "checkpoint_command = \"mail -s checkpoint panel@example.org\"")
+        #expect(try Settings.parse(set).ledger.checkpointCommand == "mail -s checkpoint panel@example.org")
+        let control = text.replacingOccurrences(of: "checkpoint_command = \"\"", with: "checkpoint_command = \"a\\nb\"")
+        #expect(throws: SettingsError.self) { try Settings.parse(control) }
+        let unknown = text + "\n[ledger.extra]\nx = 1\n"
+        #expect(throws: SettingsError.self) { try Settings.parse(unknown) }
     }
 }

@@ -154,4 +154,38 @@ import Testing
         try await running.value
         #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest.count == 3)
     }
+
+    /// Each new signed checkpoint goes to checkpoints.log and to the configured command.
+    @Test(.timeLimit(.minutes(1)))
+    func checkpointsArePublished() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("published-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let test = try TestHome(pki: pki) {
+            $0.replacingOccurrences(of: "checkpoint_command = \"\"", with: "checkpoint_command = \"cat >> \(marker)\"")
+        }
+        #expect(test.home.settings.ledger.checkpointCommand == "cat >> \(marker)")
+        let logger = Logger(label: "test")
+        let publisher = CheckpointPublisher(home: test.home, logger: logger)
+        publisher.publish()  // what the set-up signed while "the daemon was down"
+        let before = try #require(try test.home.ledger.latestSignedCheckpoint())
+        let drop = try DropDirectory(pipeline: try test.pipeline())
+        _ = try drop.process(try test.drop(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police")))
+        publisher.publish()
+        let after = try #require(try test.home.ledger.latestSignedCheckpoint())
+        #expect(after.size > before.size)
+        let log = try String(contentsOfFile: publisher.logPath, encoding: .utf8)
+        #expect(log.contains(before.note) && log.contains(after.note))
+        #expect(log.components(separatedBy: "\n— ").count - 1 == (try test.home.ledger.signedCheckpoints().count))
+        publisher.publish()  // nothing new: nothing appended
+        #expect(try String(contentsOfFile: publisher.logPath, encoding: .utf8) == log)
+        // The command runs asynchronously.
+        for _ in 0..<100 where !((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").contains(after.note) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").contains(after.note))
+        // A new publisher (a restarted daemon) resumes after what the log holds.
+        let restarted = CheckpointPublisher(home: test.home, logger: logger)
+        restarted.publish()
+        #expect(try String(contentsOfFile: publisher.logPath, encoding: .utf8) == log)
+    }
 }

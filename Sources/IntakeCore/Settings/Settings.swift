@@ -11,7 +11,8 @@
 /// >     [listen]      unix = "intake.sock"   tcp = ""           # e.g. "127.0.0.1:8480"
 ///
 /// plus `[calendar] division = "england-and-wales"` (the gov.uk bank-holiday division whose
-/// holidays are not working days, DESIGN §2).
+/// holidays are not working days, DESIGN §2) and `[ledger] checkpoint_command = ""` (a
+/// command the daemon runs with each new signed checkpoint on its standard input).
 ///
 /// Parsing is strict: `partnership` and `origin` are required; any other missing key or
 /// section takes its default; an unknown key or section, a value of the wrong type, or a
@@ -27,11 +28,12 @@ public struct Settings: Sendable, Equatable {
     public var pack: Pack
     public var listen: Listen
     public var calendar: Calendar
+    public var ledger: Ledger
 
     public init(
         partnership: String, origin: String, timescales: Timescales = Timescales(),
         policy: Policy = Policy(), pack: Pack = Pack(), listen: Listen = Listen(),
-        calendar: Calendar = Calendar()
+        calendar: Calendar = Calendar(), ledger: Ledger = Ledger()
     ) {
         self.partnership = partnership
         self.origin = origin
@@ -40,6 +42,7 @@ public struct Settings: Sendable, Equatable {
         self.pack = pack
         self.listen = listen
         self.calendar = calendar
+        self.ledger = ledger
     }
 
     /// `[timescales]`: working days after the referral (day 0) by which each milestone is
@@ -116,6 +119,15 @@ public struct Settings: Sendable, Equatable {
 
         public static let divisions = ["england-and-wales", "scotland", "northern-ireland"]
     }
+
+    /// `[ledger]`: publishing checkpoints.
+    public struct Ledger: Sendable, Equatable {
+        /// `checkpoint_command`: run by `/bin/sh -c` with each new signed checkpoint on its
+        /// standard input (e.g. to mail it to the Panel or post it to a witness); empty for none.
+        public var checkpointCommand: String
+
+        public init(checkpointCommand: String = "") { self.checkpointCommand = checkpointCommand }
+    }
 }
 
 /// Why `intake.toml` was rejected: a stable `code`, the key it concerns (dotted, e.g.
@@ -148,7 +160,7 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension Settings {
-    static let sections = ["timescales", "policy", "pack", "listen", "calendar"]
+    static let sections = ["timescales", "policy", "pack", "listen", "calendar", "ledger"]
 
     /// Reads `intake.toml`.
     public static func parse(_ text: String) throws(SettingsError) -> Settings {
@@ -220,6 +232,12 @@ extension Settings {
                         throw field.invalid("must be one of " + Calendar.divisions.joined(separator: ", "))
                     }
                     settings.calendar.division = division
+                case ("ledger", "checkpoint_command"):
+                    let command = try field.string()
+                    guard !command.unicodeScalars.contains(where: isControl) else {
+                        throw field.invalid("must be one line without control characters")
+                    }
+                    settings.ledger.checkpointCommand = command
                 default:
                     throw field.unknown()
                 }
@@ -304,6 +322,12 @@ extension Settings {
         # The bank holidays that are not working days: "england-and-wales", "scotland"
         # or "northern-ireland".
         division = \(TOML.quoted(calendar.division))
+
+        [ledger]
+        # Every new signed checkpoint is appended to checkpoints.log in the home. A command to
+        # run with each one on its standard input (by /bin/sh -c), e.g. to mail it to the
+        # Panel or post it to a witness; empty for none.
+        checkpoint_command = \(TOML.quoted(ledger.checkpointCommand))
 
         """
     }

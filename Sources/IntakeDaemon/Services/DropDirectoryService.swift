@@ -14,12 +14,15 @@ public struct DropDirectoryService: Service {
     let rescanSeconds: Int
     let onOutcome: @Sendable (String, Outcome) -> Void
     let onReady: @Sendable () -> Void
+    let publisher: CheckpointPublisher?
 
-    public init(drop: DropDirectory, logger: Logger, rescanSeconds: Int = 60,
+    /// With a `publisher`, new signed checkpoints are published after each input.
+    public init(drop: DropDirectory, logger: Logger, rescanSeconds: Int = 60, publisher: CheckpointPublisher? = nil,
                 onReady: @escaping @Sendable () -> Void = {},
                 onOutcome: @escaping @Sendable (String, Outcome) -> Void = { _, _ in }) {
         self.drop = drop
         self.logger = logger
+        self.publisher = publisher
         self.rescanSeconds = rescanSeconds
         self.onReady = onReady
         self.onOutcome = onOutcome
@@ -65,12 +68,14 @@ public struct DropDirectoryService: Service {
 
     private func scanAll() {
         for relative in drop.pending() { processOne(relative) }
+        publisher?.publish()
     }
 
     private func processOne(_ relative: String) {
         do {
             guard let outcome = try drop.process(relative) else { return }
             log(outcome)
+            publisher?.publish()
             onOutcome(relative, outcome)
         } catch {
             // Left in place: the next scan retries it. The log names the input by a hash of its

@@ -13,7 +13,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the daemon: watch the drop directory until SIGTERM or SIGINT.",
         discussion: """
         Scans HOME/drop/new and HOME/drop/*/new for anything that arrived while it was down, then
-        processes each new input as inotify reports it (IN_CLOSE_WRITE, IN_MOVED_TO). Writers should
+        processes each new input as inotify reports it (IN_CLOSE_WRITE, IN_MOVED_TO), writing each
+        accepted or duplicate input's signed receipt to receipts/AGENCY/. Each new signed checkpoint is
+        appended to HOME/checkpoints.log and given to [ledger] checkpoint_command. Writers should
         write into drop/tmp/ and rename into drop/new/. An input leaves the drop directory only once it
         is durable in store/ or quarantine/ and its ledger event is committed. Logs one logfmt line per
         event on stderr. SIGTERM/SIGINT: stop taking inputs, finish the one in hand, exit 0.
@@ -32,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
         let drop = try Failure.report { try DropDirectory(pipeline: pipeline) }
         EnvelopeStore(layout: opened.layout).sweepTemporaries()
-        let service = DropDirectoryService(drop: drop, logger: logger, onReady: {
+        signal(SIGPIPE, SIG_IGN)  // a checkpoint command that does not read its input must not stop us
+        let service = DropDirectoryService(drop: drop, logger: logger, publisher: CheckpointPublisher(home: opened, logger: logger), onReady: {
             logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)"])
         })
         let group = ServiceGroup(configuration: .init(

@@ -1,0 +1,98 @@
+import Dispatch
+import Glibc
+import IntakeCore
+import IntakeLedger
+public import Logging
+import Synchronization
+
+/// Publishes signed checkpoints as the daemon makes them: each new one is appended to
+/// `HOME/checkpoints.log` (fsynced) and, when `[ledger] checkpoint_command` is set, given to
+/// that command on its standard input (by `/bin/sh -c`), e.g. to mail it to the Panel or post
+/// it to a witness. Checkpoints signed while the daemon was down (by `intake ingest`,
+/// `intake case open`, …) are published when it next runs.
+public final class CheckpointPublisher: Sendable {
+    let home: Home
+    let logger: Logger
+    private let published = Mutex<Int>(-1)
+
+    public var logPath: String { home.layout.path("checkpoints.log") }
+
+    public init(home: Home, logger: Logger) {
+        self.home = home
+        self.logger = logger
+        published.withLock { $0 = Self.lastLoggedSize(path: logPath, origin: home.settings.origin) }
+    }
+
+    /// Appends every stored checkpoint newer than the last one published, oldest first, and
+    /// runs the command with each.
+    public func publish() {
+        do {
+            let last = published.withLock { $0 }
+            let fresh = try home.ledger.signedCheckpoints().filter { $0.size > last }
+            guard !fresh.isEmpty else { return }
+            try append(fresh.map(\.note))
+            published.withLock { $0 = fresh.last!.size }
+            for checkpoint in fresh {
+                logger.info("checkpoint", metadata: ["treeSize": "\(checkpoint.size)"])
+                if !home.settings.ledger.checkpointCommand.isEmpty { run(home.settings.ledger.checkpointCommand, input: checkpoint.note) }
+            }
+        } catch {
+            logger.error("checkpoint not published", metadata: ["error": "\((error as? StorageError)?.code ?? "error")"])
+        }
+    }
+
+    private func append(_ notes: [String]) throws(StorageError) {
+        let fd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw .errno("cannot open", logPath) }
+        defer { close(fd) }
+        try DurableFile.writeAll(Array(notes.map { $0 + "\n" }.joined().utf8), to: fd, path: logPath)
+        guard fsync(fd) == 0 else { throw .errno("cannot fsync", logPath) }
+    }
+
+    /// The size of the last checkpoint in the log (notes separated by empty lines).
+    static func lastLoggedSize(path: String, origin: String) -> Int {
+        guard let bytes = try? DurableFile.read(path, limit: 1 << 30) else { return -1 }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        var last = -1
+        for (index, line) in lines.enumerated() where line == origin && index + 1 < lines.count {
+            if let size = Int(lines[index + 1]) { last = max(last, size) }
+        }
+        return last
+    }
+
+    /// Runs `command` with `input` on its standard input, without waiting for it; its exit
+    /// status is logged when it ends. (`intake serve` ignores SIGPIPE: a command that does not
+    /// read its input cannot stop the daemon.)
+    private func run(_ command: String, input: String) {
+        var pipeFDs: [Int32] = [0, 0]
+        guard pipe(&pipeFDs) == 0 else { return }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
+        posix_spawn_file_actions_addclose(&actions, pipeFDs[1])
+        let arguments = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, &argv, environ)
+        close(pipeFDs[0])
+        guard spawned == 0 else {
+            close(pipeFDs[1])
+            logger.error("checkpoint command could not start", metadata: ["errno": "\(spawned)"])
+            return
+        }
+        let writeEnd = pipeFDs[1], child = pid
+        let logger = self.logger
+        DispatchQueue.global().async {
+            try? DurableFile.writeAll(Array(input.utf8), to: writeEnd, path: "checkpoint command")
+            close(writeEnd)
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            let exit = (status >> 8) & 0xff
+            if status & 0x7f != 0 || exit != 0 {
+                logger.warning("checkpoint command failed", metadata: ["status": "\(status)"])
+            }
+        }
+    }
+}
