@@ -88,6 +88,33 @@ import Testing
         #expect(throws: CryptoError.self) { try SignedDataVerifier.verify(forged, trusting: [signer], at: SystemClock.now().secondsSinceEpoch).get() }
     }
 
+    /// An agency that asks for an RFC 2634 signed receipt (openssl cms -sign
+    /// -receipt_request_all) gets one bound to its signature, which stock
+    /// `openssl cms -verify_receipt` accepts; an agency that does not ask gets none.
+    @Test func signedReceiptForAgenciesThatAskForOne() throws {
+        let test = try TestHome(pki: pki)
+        let content = TestHome.returnJSON(agency: "police")
+        let signed = try pki.cliSign(content, agency: "police", extra: ["-receipt_request_all", "-receipt_request_to", "returns@police.example"])
+        let envelope = try [UInt8](pki.run(["cms", "-encrypt", "-binary", "-aes-256-gcm", "-recip", test.intakeCertificateName,
+                                            "-outform", "DER"], input: Data(signed)))
+        let outcome = try dropAndProcess(test, envelope)
+        #expect(outcome.status == .accepted)
+        let essPath = "\(test.layout.receipts)/police/\(outcome.envelopeSha256).ess-receipt"
+        #expect(FileManager.default.fileExists(atPath: essPath))
+        let name = "ess-\(outcome.envelopeSha256)"
+        try Data(signed).write(to: pki.url("\(name).signed"))
+        try FileManager.default.copyItem(atPath: essPath, toPath: pki.url("\(name).der").path)
+        try FileManager.default.copyItem(atPath: test.layout.receiptCertificate, toPath: pki.url("\(name).crt").path)
+        let verified = try pki.run(["cms", "-verify_receipt", "\(name).der", "-rctform", "DER", "-in", "\(name).signed",
+                                    "-inform", "DER", "-CAfile", "\(name).crt"])
+        _ = verified  // exits non-zero (and throws) when the receipt does not verify
+
+        // Without a request: a receipt, but no signed receipt.
+        let plain = try dropAndProcess(test, test.cliSeal(TestHome.returnJSON(agency: "health"), agency: "health"))
+        #expect(FileManager.default.fileExists(atPath: "\(test.layout.receipts)/health/\(plain.envelopeSha256).receipt"))
+        #expect(!FileManager.default.fileExists(atPath: "\(test.layout.receipts)/health/\(plain.envelopeSha256).ess-receipt"))
+    }
+
     // MARK: intake receipt verify, on the real binary
 
     func receiptVerify(_ arguments: [String]) async throws -> CommandLineTests.IntakeRun {

@@ -26,7 +26,11 @@ public final class EnvelopeOpener: Sendable {
     let trust: TrustStore
     let policy: CryptoPolicy
 
-    public init(key: PrivateKey, certificate: Certificate, trust: TrustStore, policy: CryptoPolicy) throws(CryptoError) {
+    /// Signs RFC 2634 signed receipts for signers that request one (the receipt key).
+    let receiptSigner: (certificate: Certificate, key: PrivateKey)?
+
+    public init(key: PrivateKey, certificate: Certificate, trust: TrustStore, policy: CryptoPolicy,
+                receiptSigner: (certificate: Certificate, key: PrivateKey)? = nil) throws(CryptoError) {
         guard key.matches(certificate) else {
             throw CryptoError(code: "key-mismatch", detail: "the intake key does not match the intake certificate")
         }
@@ -34,6 +38,7 @@ public final class EnvelopeOpener: Sendable {
         self.certificate = certificate
         self.trust = trust
         self.policy = policy
+        self.receiptSigner = receiptSigner
     }
 
     /// Opens `bytes` as received at `receivedAt` (Unix seconds). `knownSigners` are the
@@ -282,7 +287,29 @@ public final class EnvelopeOpener: Sendable {
         let content = inspect(UnsafeRawBufferPointer(start: length > 0 ? ASN1_STRING_get0_data(contentString) : nil, count: max(length, 0)),
                               verifiedSHA256)
         return OpenedEnvelope(encoding: encoding, structure: structure, content: content,
-                              signer: signer, signerFingerprint: signer.fingerprint)
+                              signer: signer, signerFingerprint: signer.fingerprint,
+                              signedReceipt: signedReceipt(for: signerInfo))
+    }
+
+    /// RFC 2634 §2: when the verified SignerInfo carries a receiptRequest attribute, a signed
+    /// receipt (a SignedData of id-ct-receipt bound to the agency's signature value), DER.
+    /// nil when none was requested or no receipt key was given.
+    private func signedReceipt(for signerInfo: OpaquePointer) -> [UInt8]? {
+        guard let receiptSigner else { return nil }
+        var request: OpaquePointer?
+        guard CMS_get1_ReceiptRequest(signerInfo, &request) == 1, let request else {
+            OpenSSLErrors.clear()
+            return nil
+        }
+        CMS_ReceiptRequest_free(request)
+        guard let receipt = CMS_sign_receipt(signerInfo, receiptSigner.certificate.pointer, receiptSigner.key.pointer, nil,
+                                             UInt32(CMS_BINARY))
+        else {
+            OpenSSLErrors.clear()
+            return nil
+        }
+        defer { CMS_ContentInfo_free(receipt) }
+        return try? EnvelopeSealer.der(receipt)
     }
 
 }

@@ -13,6 +13,9 @@ public struct OpenedEnvelope<Content: Sendable>: Sendable {
     public let signer: Certificate
     /// SHA-256 of the signer certificate's DER, lowercase hex.
     public let signerFingerprint: String
+    /// The RFC 2634 signed receipt the signer asked for (DER), if it asked and the opener has
+    /// a receipt key. Given to the agency only if the submission is accepted.
+    public let signedReceipt: [UInt8]?
 }
 
 /// Why an envelope could not be opened: a reason code and a one-line message naming only

@@ -74,9 +74,12 @@ public final class Home: Sendable {
     /// The decryption side of the pipeline: the intake key, certificate and trust anchors.
     public func opener() throws -> EnvelopeOpener {
         guard let intakeKey else { throw HomeError("read-only", "the home was opened read-only") }
+        let receiptSigner = (certificate: try Certificate(pem: DurableFile.read(layout.receiptCertificate)),
+                             key: try PrivateKey(pem: DurableFile.read(layout.receiptKey)))
         return try EnvelopeOpener(key: intakeKey, certificate: intakeCertificate, trust: trust,
                                   policy: CryptoPolicy(allowCBC: settings.policy.allowCBC,
-                                                       allowRSAPKCS1v15: settings.policy.allowRSAPKCS1v15))
+                                                       allowRSAPKCS1v15: settings.policy.allowRSAPKCS1v15),
+                                  receiptSigner: receiptSigner)
     }
 }
 

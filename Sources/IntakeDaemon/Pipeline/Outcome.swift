@@ -20,6 +20,9 @@ public struct Outcome: Sendable, Equatable {
     public var treeSize: Int
     /// False when the input had been recorded before (a replay after a crash).
     public var isNew: Bool
+    /// The RFC 2634 signed receipt the agency asked for (DER), for an accepted or duplicate
+    /// submission whose signer included a receipt request.
+    public var signedReceipt: [UInt8]? = nil
 
     /// One line for humans and logs: no content, no names.
     public var summary: String {

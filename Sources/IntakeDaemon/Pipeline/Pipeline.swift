@@ -51,6 +51,8 @@ public final class Pipeline: Sendable {
         let originalName: String?
         let inputKey: String?
         let result: Result<OpenedReturn, EnvelopeRejection>
+        /// The RFC 2634 signed receipt, when the agency asked for one.
+        let signedReceipt: [UInt8]?
     }
 
     /// The CPU-bound half of the pipeline (hash, stage, size, decrypt, verify, validate): safe
@@ -67,6 +69,7 @@ public final class Pipeline: Sendable {
         do {
             let limit = home.settings.policy.maxEnvelopeBytes
             let result: Result<OpenedReturn, EnvelopeRejection>
+            var signedReceipt: [UInt8]?
             if bytes.count > limit {
                 result = .failure(EnvelopeRejection(.tooLarge, "\(bytes.count) bytes is over the limit of \(limit)"))
             } else {
@@ -81,13 +84,15 @@ public final class Pipeline: Sendable {
                 case .failure(let rejection):
                     result = .failure(rejection)
                 case .success(let envelope):
+                    signedReceipt = envelope.signedReceipt
                     result = .success(OpenedReturn(
                         contentSha256: envelope.content.sha256, signerSha256: envelope.signerFingerprint,
                         signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
                         verdict: envelope.content.verdict))
                 }
             }
-            return Prepared(kept: kept, facts: facts, originalName: originalName, inputKey: inputKey, result: result)
+            return Prepared(kept: kept, facts: facts, originalName: originalName, inputKey: inputKey, result: result,
+                            signedReceipt: signedReceipt)
         } catch {
             if case .staged(let staged) = kept { store.discard(staged) }
             throw error
@@ -145,7 +150,9 @@ public final class Pipeline: Sendable {
             case .success(let opened):
                 try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { try persist($0) }
             }
-            return Self.outcome(recorded, sha256: sha256, message: message)
+            var outcome = Self.outcome(recorded, sha256: sha256, message: message)
+            if outcome.status != .rejected { outcome.signedReceipt = prepared.signedReceipt }
+            return outcome
         } catch {
             if case .staged(let staged) = prepared.kept { store.discard(staged) }
             for path in created { unlink(path) }

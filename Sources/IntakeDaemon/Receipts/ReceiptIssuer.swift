@@ -48,8 +48,9 @@ public final class ReceiptIssuer: Sendable {
     }
 
     /// Issues and writes `receipts/AGENCY/ENVELOPE-SHA256.receipt` atomically (a newer
-    /// receipt for the same envelope replaces the older one). Returns its path, or nil for a
-    /// rejection.
+    /// receipt for the same envelope replaces the older one), and beside it
+    /// `ENVELOPE-SHA256.ess-receipt` when the agency requested an RFC 2634 signed receipt.
+    /// Returns the receipt's path, or nil for a rejection.
     @discardableResult
     public func issue(for outcome: Outcome) throws -> String? {
         guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
@@ -58,6 +59,10 @@ public final class ReceiptIssuer: Sendable {
             throw StorageError.errno("cannot create", directory)
         }
         try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o640)
+        if let signedReceipt = outcome.signedReceipt {
+            // RFC 2634: the agency asked for a signed receipt bound to its own signature.
+            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o640)
+        }
         return "\(directory)/\(receipt.envelopeSha256).receipt"
     }
 }
