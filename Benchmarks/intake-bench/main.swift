@@ -3,6 +3,7 @@
 // the same files, and the peak memory of ingesting one large envelope.
 //
 //   swift build -c release && swift run -c release intake-bench [--files 300] [--size 200000] [--runs 5] [--big-mb 50]
+//   swift build -c release && swift run -c release intake-bench ledger [--events 1000000] [--batch 1000] [--runs 3]
 //
 // Prints medians and the ratio. docs/performance.md records the figures.
 import Foundation
@@ -20,6 +21,10 @@ struct Options {
     var keep = 0
 
     init(_ arguments: [String]) {
+        if arguments.dropFirst().first == "ledger" {  // the ledger mode reads its own options
+            keep = arguments.contains("--keep") ? 1 : 0
+            return
+        }
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
             let value = iterator.next().flatMap(Int.init) ?? 0
@@ -51,6 +56,13 @@ defer {
 func path(_ name: String) -> String { work.appendingPathComponent(name).path }
 
 @discardableResult
+func benchRun(_ executable: String, _ arguments: [String]) throws -> (status: Int32, seconds: Double) {
+    try run(executable, arguments)
+}
+
+func benchMedian(_ values: [Double]) -> Double { median(values) }
+
+@discardableResult
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, seconds: Double) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -67,6 +79,12 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+if CommandLine.arguments.dropFirst().first == "ledger" {
+    try runLedgerBench(Array(CommandLine.arguments.dropFirst(2)), intakeBinary: intakeBinary, work: work)
+    if options.keep == 0 { try? FileManager.default.removeItem(at: work) } else { print("kept \(work.path)") }
+    exit(0)
 }
 
 // MARK: - A template home, an agency and a case

@@ -123,6 +123,17 @@ public final class Ledger: Sendable {
         return indices
     }
 
+    /// Appends `events` as they are, in one transaction with one signed checkpoint, for bulk
+    /// loads such as `intake-bench ledger`. Only events that no index table mirrors are
+    /// accepted (today: `return-superseded`), so the tables stay what the log says.
+    public func appendBulk(_ events: [LedgerEvent], at now: UTCInstant) throws {
+        guard events.allSatisfy({ $0.kind == .returnSuperseded }) else {
+            throw LedgerError("not-bulk", "only events without index-table rows can be appended in bulk")
+        }
+        try requireSigner()
+        try pool.write { db in _ = try append(events, db, at: now) }
+    }
+
     /// The latest signed checkpoint, as signed-note text.
     public func latestCheckpoint() throws -> (size: Int, note: String)? {
         try pool.read { db in
