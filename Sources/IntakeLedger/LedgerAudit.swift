@@ -51,14 +51,15 @@ public struct LedgerAudit: Sendable {
 
 extension Ledger {
     /// Audits the ledger. `isSigned` checks a note's signature by the ledger key (the crypto
-    /// lives in the shell); `extraCheckpoints` are checkpoints exported earlier. Stops
-    /// collecting after `maxFindings`.
+    /// lives in the shell); `extraCheckpoints` are checkpoints exported earlier. Returns at
+    /// most `maxFindings`, lowest index first.
     public func audit(isSigned: (SignedNote) -> Bool, extraCheckpoints: [SignedNote] = [],
                       maxFindings: Int = 20) throws -> LedgerAudit {
         try pool.read { db in
             var audit = LedgerAudit()
             func report(_ code: String, _ index: Int?, _ message: String) {
-                if audit.findings.count < maxFindings { audit.findings.append(.init(code: code, index: index, message: message)) }
+                // Collected generously, then ordered by index (the first bad index first) and cut.
+                if audit.findings.count < maxFindings * 50 { audit.findings.append(.init(code: code, index: index, message: message)) }
             }
 
             // Checkpoints to meet on the way: stored ones, and extra ones by size.
@@ -75,6 +76,8 @@ extension Ledger {
             var nextStored = storedIterator.next()
 
             var stack: [(level: Int, hash: [UInt8])] = []
+            var computed: [[UInt8]] = []  // level 1, 2, …: the recomputed nodes' hashes, concatenated
+            var badLeaves = Set<NodeID>()  // leaves whose stored hash is wrong (reported as such)
             var expected = 0
             var nodeCount = 0
             var events: [Int: LedgerEvent] = [:]  // only those the index tables must match
@@ -112,37 +115,36 @@ extension Ledger {
             }
 
             while let row = try cursor.next() {
-                let index: Int = row["idx"]
+                let index: Int = row[0]  // SELECT idx, kind, entry, leaf_hash, envelope_sha256
                 if index != expected {
                     report("missing-entry", expected, "entries \(expected)..<\(index) are missing")
                     break
                 }
-                let entry = [UInt8](row["entry"] as Data)
+                let entry = [UInt8](row[2] as Data)
                 let leaf = MerkleHashing.leafHash(entry)
-                if [UInt8](row["leaf_hash"] as Data) != leaf {
+                if try !row.withUnsafeData(atIndex: 3, { Self.equal($0, leaf[...]) }) {
+                    badLeaves.insert(NodeID(level: 0, index: index))
                     report("leaf-hash", index, "the stored leaf hash is not SHA-256(0x00 || entry)")
                 }
-                if let event = LedgerEvent.parse(entry: entry), event.entry == entry, event.kind.rawValue == row["kind"] as String,
-                   (row["envelope_sha256"] as String?) == event["envelopeSha256"]?.stringValue {
+                // Canonical (re-encoding the parsed JSON gives the same bytes) and a known event.
+                if let json = try? JSONParser.parse(entry), CanonicalJSON.encode(json) == entry,
+                   let event = LedgerEvent.parse(json: json), event.kind.rawValue == row[1] as String,
+                   (row[4] as String?) == event["envelopeSha256"]?.stringValue {
                     Self.note(event, index: index, into: &audit, events: &events)
                 } else {
                     report("entry", index, "the entry is not the canonical JSON of a known event")
                 }
-                // Fold the leaf into the compact range, checking each node that completes.
+                // Fold the leaf into the compact range; each node that completes is kept (by
+                // level, in index order) to be compared with the stored nodes in one pass below.
                 stack.append((0, leaf))
-                var completedIndex = index
                 while stack.count >= 2, stack[stack.count - 1].level == stack[stack.count - 2].level {
                     let right = stack.removeLast(), left = stack.removeLast()
                     let hash = MerkleHashing.nodeHash(left.hash, right.hash)
-                    let id = NodeID(level: left.level + 1, index: completedIndex >> 1)
-                    completedIndex >>= 1
+                    let level = left.level + 1
+                    if computed.count < level { computed.append([]) }
+                    computed[level - 1].append(contentsOf: hash)
                     nodeCount += 1
-                    let storedNode = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM log_node WHERE level = ? AND idx = ?"),
-                                                       arguments: [id.level, id.index])
-                    if storedNode.map({ [UInt8]($0) }) != hash {
-                        report("node", id.index << id.level, "the stored node \(id) does not match its recomputed hash")
-                    }
-                    stack.append((id.level, hash))
+                    stack.append((level, hash))
                 }
                 expected = index + 1
                 checkCheckpoints(at: expected)
@@ -156,14 +158,46 @@ extension Ledger {
                 report("exported-checkpoint-beyond-log", nil,
                        "an exported checkpoint of size \(size) is beyond the log's \(expected) entries: the ledger was rolled back or truncated")
             }
-            let storedNodes = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_node") ?? 0
+            // The stored nodes, in their clustered (level, idx) order, against the recomputed ones.
+            // Only the lowest bad nodes are reported (those whose children were fine): they
+            // locate the damage; every node above them differs as a consequence.
+            var storedNodes = 0
+            var bad = badLeaves
+            let nodes = try Row.fetchCursor(db, sql: "SELECT level, idx, hash FROM log_node ORDER BY level, idx")
+            while let row = try nodes.next() {
+                storedNodes += 1
+                let level: Int = row[0], nodeIndex: Int = row[1]
+                let offset = nodeIndex * 32
+                var matches = false
+                if level >= 1, level <= computed.count, offset >= 0, offset + 32 <= computed[level - 1].count {
+                    let expected: ArraySlice<UInt8> = computed[level - 1][offset..<(offset + 32)]
+                    matches = try row.withUnsafeData(atIndex: 2) { Self.equal($0, expected) }
+                }
+                if !matches {
+                    let id = NodeID(level: level, index: nodeIndex)
+                    bad.insert(id)
+                    let childBad = level >= 1 && (bad.contains(NodeID(level: level - 1, index: nodeIndex * 2))
+                        || bad.contains(NodeID(level: level - 1, index: nodeIndex * 2 + 1)))
+                    if !childBad { report("node", nodeIndex << max(level, 0), "the stored node \(id) does not match its recomputed hash") }
+                }
+            }
             if storedNodes != nodeCount {
                 report("extra-nodes", nil, "\(storedNodes) nodes are stored where the tree has \(nodeCount)")
             }
             if expected > 0, stored.isEmpty { report("no-checkpoint", nil, "the log has entries but no signed checkpoint") }
             try Self.auditTables(db, events: events, report: report)
+            // Stable: findings at the same index keep the order in which they were found.
+            audit.findings = audit.findings.enumerated()
+                .sorted { ($0.element.index ?? Int.max, $0.offset) < ($1.element.index ?? Int.max, $1.offset) }
+                .prefix(maxFindings).map(\.element)
             return audit
         }
+    }
+
+    /// Byte equality of a column's bytes and a hash, without iterating `Data` byte by byte.
+    static func equal(_ data: Data?, _ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let data, data.count == bytes.count else { return false }
+        return data.withUnsafeBytes { stored in bytes.withUnsafeBytes { memcmp(stored.baseAddress!, $0.baseAddress!, bytes.count) == 0 } }
     }
 
     /// SHA-256 of the DER inside a PEM certificate, lowercase hex.

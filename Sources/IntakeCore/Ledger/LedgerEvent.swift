@@ -42,7 +42,13 @@ public struct LedgerEvent: Sendable, Equatable {
 
     /// Reads an event back from its leaf bytes.
     public static func parse(entry: [UInt8]) -> LedgerEvent? {
-        guard let json = try? JSONParser.parse(entry), case .object(var members) = json,
+        guard let json = try? JSONParser.parse(entry) else { return nil }
+        return parse(json: json)
+    }
+
+    /// Reads an event back from its parsed JSON.
+    public static func parse(json: JSONValue) -> LedgerEvent? {
+        guard case .object(var members) = json,
               let kind = members.removeValue(forKey: "kind")?.stringValue.flatMap(Kind.init(rawValue:)),
               let at = members.removeValue(forKey: "at")?.stringValue.flatMap(UTCInstant.init(rfc3339:))
         else { return nil }
