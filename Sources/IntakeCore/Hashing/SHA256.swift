@@ -102,13 +102,35 @@ public final class SHA256Hasher {
         _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
     }
 
-    /// The digest of everything fed so far, lowercase hex. Call once.
+    /// The digest of everything fed so far, lowercase hex. Call once (or `reset` after).
     public func finalizeHex() -> String {
+        Hex.encode(finalize())
+    }
+
+    /// The digest of everything fed so far. Call once (or `reset` after).
+    public func finalize() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: SHA256.byteCount)
         var length: UInt32 = 0
         digest.withUnsafeMutableBytes {
             _ = EVP_DigestFinal_ex(context, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
         }
-        return Hex.encode(digest)
+        return digest
+    }
+
+    /// Starts over, reusing the context.
+    public func reset() {
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+    }
+}
+
+extension SHA256Hasher {
+    /// RFC 9162 leaf hash, SHA-256(0x00 || entry), with a context reused across calls (the
+    /// audit hashes millions of leaves).
+    public func leafHash(_ entry: UnsafeRawBufferPointer) -> [UInt8] {
+        reset()
+        var prefix: UInt8 = 0
+        withUnsafeBytes(of: &prefix) { update($0) }
+        update(entry)
+        return finalize()
     }
 }
