@@ -136,11 +136,7 @@ public final class Ledger: Sendable {
 
     /// The latest signed checkpoint, as signed-note text.
     public func latestCheckpoint() throws -> (size: Int, note: String)? {
-        try pool.read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT tree_size, note FROM checkpoint ORDER BY tree_size DESC LIMIT 1"))
-            else { return nil }
-            return (row["tree_size"], row["note"])
-        }
+        try latestSignedCheckpoint().map { ($0.size, $0.note) }
     }
 
     /// The leaf bytes at `index`.

@@ -169,15 +169,7 @@ import Testing
 
     /// Deletes every entry, node, checkpoint and table row from `size` on (triggers dropped).
     static func truncate(_ test: TestHome, to size: Int) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = false
-        let queue = try DatabaseQueue(path: test.layout.ledger, configuration: configuration)
-        try queue.write { db in
-            for table in ["log_entry", "log_node", "checkpoint", "agency", "agency_certificate", "case_file",
-                          "case_agency", "submission", "case_milestone"] {
-                try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update")
-                try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_delete")
-            }
+        try tamperWithLedger(test.layout) { db in
             try db.execute(sql: "DELETE FROM log_entry WHERE idx >= ?", arguments: [size])
             try db.execute(sql: "DELETE FROM log_node WHERE ((idx + 1) << level) > ?", arguments: [size])
             try db.execute(sql: "DELETE FROM checkpoint WHERE tree_size > ?", arguments: [size])
@@ -185,6 +177,5 @@ import Testing
                 try db.execute(sql: "DELETE FROM \(table) WHERE ledger_index >= ?", arguments: [size])
             }
         }
-        try queue.close()
     }
 }

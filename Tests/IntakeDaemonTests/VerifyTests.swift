@@ -78,18 +78,13 @@ import Testing
         /// Runs `body` on a raw connection to ledger.sqlite with the append-only triggers
         /// dropped and foreign keys off: what someone with write access to the file can do.
         func tamper(_ body: (Database) throws -> Void) throws {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = false
-            let queue = try DatabaseQueue(path: layout.ledger, configuration: configuration)
-            try queue.write { db in
-                for table in ["log_entry", "log_node", "checkpoint", "agency", "agency_certificate", "case_file",
-                              "case_agency", "submission", "case_milestone"] {
-                    try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update")
-                    try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_delete")
-                }
-                try body(db)
-            }
-            try queue.close()
+            try tamperWithLedger(layout, body)
+        }
+
+        /// Where an outcome's envelope is kept: quarantine/ for a rejection, else store/.
+        func envelopePath(_ outcome: Outcome) -> String {
+            let store = EnvelopeStore(layout: layout)
+            return outcome.status == .rejected ? store.quarantinedPath(outcome.envelopeSha256) : store.storedPath(outcome.envelopeSha256)
         }
 
         func entry(_ index: Int) throws -> [UInt8] { try #require(try ledger.entry(at: index)) }
@@ -269,8 +264,7 @@ import Testing
     func deletedEnvelopeIsMissing(quarantined: Bool) throws {
         let fixture = try Fixture()
         let outcome = quarantined ? fixture.rogue : fixture.health
-        let store = EnvelopeStore(layout: fixture.layout)
-        let path = quarantined ? store.quarantinedPath(outcome.envelopeSha256) : store.storedPath(outcome.envelopeSha256)
+        let path = fixture.envelopePath(outcome)
         #expect(unlink(path) == 0)
         let audit = try fixture.audit()
         #expect(audit.findings.map(\.code) == ["envelope-missing"], "\(audit.findings)")
@@ -282,8 +276,7 @@ import Testing
     func alteredEnvelopeIsCaught(quarantined: Bool) throws {
         let fixture = try Fixture()
         let outcome = quarantined ? fixture.unknownCase : fixture.policeV1
-        let store = EnvelopeStore(layout: fixture.layout)
-        let path = quarantined ? store.quarantinedPath(outcome.envelopeSha256) : store.storedPath(outcome.envelopeSha256)
+        let path = fixture.envelopePath(outcome)
         #expect(chmod(path, 0o644) == 0)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()

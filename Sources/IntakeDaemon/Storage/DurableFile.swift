@@ -116,11 +116,7 @@ public enum DurableFile {
     /// mid-write); a live process's temporaries (an `intake ingest` running beside the
     /// daemon) are left alone.
     public static func sweepTemporaries(in directory: String) {
-        guard let dir = opendir(directory) else { return }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasPrefix(".tmp-") else { continue }
+        for name in (try? Directory.names(in: directory)) ?? [] where name.hasPrefix(".tmp-") {
             if let pid = Int32(name.dropFirst(5).prefix { $0.isNumber }) {
                 let alive = pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH
                 if alive { continue }
