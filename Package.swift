@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The only C surface: OpenSSL's libcrypto through a module map and one shim header.
@@ -48,13 +51,20 @@ let package = Package(
             dependencies: ["IntakeCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        // The pipeline, the home directory, the drop-directory watcher and the services.
+        // The pipeline, the home directory, the drop-directory watcher, the HTTP socket, systemd
+        // integration, metrics and the services.
         .target(
             name: "IntakeDaemon",
             dependencies: [
                 "IntakeCore", "IntakeCrypto", "IntakeLedger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -35,10 +35,11 @@ extension Ledger {
         try pool.read { db in try Self.latestCheckpoint(db) }
     }
 
-    /// Every stored checkpoint, oldest first.
-    public func signedCheckpoints() throws -> [SignedCheckpoint] {
+    /// Every stored checkpoint, oldest first; with `after`, only those of larger trees.
+    public func signedCheckpoints(after size: Int = -1) throws -> [SignedCheckpoint] {
         try pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT tree_size, root_hash, note FROM checkpoint ORDER BY tree_size")).map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT tree_size, root_hash, note FROM checkpoint WHERE tree_size > ? ORDER BY tree_size"),
+                             arguments: [size]).map {
                 SignedCheckpoint(size: $0["tree_size"], rootHash: [UInt8]($0["root_hash"] as Data), note: $0["note"])
             }
         }

@@ -54,15 +54,27 @@ import Testing
             [listen]
             unix = "run/intake.sock"
             tcp = "127.0.0.1:8480"
+            group = "intake-upload"
+            max_connections = 10
+            max_concurrent = 2
+            max_body_memory = 1048576
+            request_timeout = 5
+            rate = 3
+            burst = 4
+            rejections_per_hour = 6
             [calendar]
             division = "scotland"
+            [daemon]
+            shutdown_grace = 7
             """
         let expected = Settings(
             partnership: #"Westshire & Eastshire "Joint" Partnership"#, origin: "intake.west-east.example",
             timescales: .init(requests: 1, returns: 0, meeting: 100, panel: 14, panelAfterMeeting: 3),
             policy: .init(maxEnvelopeBytes: 4 << 30, allowCBC: false, allowRSAPKCS1v15: false),
-            pack: .init(autoRelease: false), listen: .init(unix: "run/intake.sock", tcp: "127.0.0.1:8480"),
-            calendar: .init(division: "scotland"))
+            pack: .init(autoRelease: false),
+            listen: .init(unix: "run/intake.sock", tcp: "127.0.0.1:8480", group: "intake-upload", maxConnections: 10,
+                          maxConcurrent: 2, maxBodyMemory: 1 << 20, requestTimeout: 5, rate: 3, burst: 4, rejectionsPerHour: 6),
+            calendar: .init(division: "scotland"), daemon: .init(shutdownGrace: 7))
         let settings = try Settings.parse(text)
         #expect(settings == expected)
         #expect(try Settings.parse(settings.fileText()) == expected)
@@ -80,7 +92,9 @@ import Testing
         // It documents every setting.
         for key in ["partnership", "origin", "[timescales]", "requests", "returns", "meeting", "panel",
                     "panel_after_meeting", "[policy]", "max_envelope_bytes", "allow_cbc", "allow_rsa_pkcs1v15",
-                    "[pack]", "auto_release", "[listen]", "unix", "tcp", "[calendar]", "division"] {
+                    "[pack]", "auto_release", "[listen]", "unix", "tcp", "group", "max_connections", "max_concurrent",
+                    "max_body_memory", "request_timeout", "rate", "burst", "rejections_per_hour", "[calendar]", "division",
+                    "[ledger]", "checkpoint_command", "[daemon]", "shutdown_grace"] {
             #expect(file.contains("\n" + key + " = ") || file.contains("\n" + key + "\n"), "\(key)")
         }
         #expect(file.contains("\nrequests = 2\n") && file.contains("\nmax_envelope_bytes = 67108864\n"))
@@ -117,6 +131,15 @@ import Testing
         (head + "[listen]\ntcp = \"127.0.0.1:65536\"\n", "invalid-value", "listen.tcp", 4),
         (head + "[listen]\ntcp = \":8480\"\n", "invalid-value", "listen.tcp", 4),
         (head + "[listen]\ntcp = \"::1:8480\"\n", "invalid-value", "listen.tcp", 4),
+        (head + "[listen]\ntcp = \"0.0.0.0:8480\"\n", "invalid-value", "listen.tcp", 4),
+        (head + "[listen]\ntcp = \"192.168.1.2:8480\"\n", "invalid-value", "listen.tcp", 4),
+        (head + "[listen]\ntcp = \"127.0.0.256:8480\"\n", "invalid-value", "listen.tcp", 4),
+        (head + "[listen]\ngroup = \"a b\"\n", "invalid-value", "listen.group", 4),
+        (head + "[listen]\nmax_concurrent = 0\n", "out-of-range", "listen.max_concurrent", 4),
+        (head + "[listen]\nrequest_timeout = 0\n", "out-of-range", "listen.request_timeout", 4),
+        (head + "[listen]\nmax_body_memory = 1024\n", "out-of-range", "listen.max_body_memory", 4),
+        (head + "[daemon]\nshutdown_grace = 0\n", "out-of-range", "daemon.shutdown_grace", 4),
+        (head + "[daemon]\ngrace = 1\n", "unknown-key", "daemon.grace", 4),
         (head + "[calendar]\ndivision = \"wales\"\n", "invalid-value", "calendar.division", 4),
         (head + "[calendar]\ndivision = \"England-and-Wales\"\n", "invalid-value", "calendar.division", 4),
         // Malformed TOML comes through with the TOML code and line.
@@ -133,7 +156,7 @@ import Testing
         if let key { #expect(error?.message.contains(key) == true) }
     }
 
-    @Test(arguments: ["127.0.0.1:8480", "[::1]:8480", "localhost:1", "0.0.0.0:65535", ""])
+    @Test(arguments: ["127.0.0.1:8480", "[::1]:8480", "localhost:1", "127.1.2.3:65535", ""])
     func acceptsListenAddresses(tcp: String) throws {
         #expect(try Settings.parse(Self.head + "[listen]\ntcp = \(TOML.quoted(tcp))\n").listen.tcp == tcp)
     }

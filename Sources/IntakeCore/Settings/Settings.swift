@@ -29,11 +29,12 @@ public struct Settings: Sendable, Equatable {
     public var listen: Listen
     public var calendar: Calendar
     public var ledger: Ledger
+    public var daemon: Daemon
 
     public init(
         partnership: String, origin: String, timescales: Timescales = Timescales(),
         policy: Policy = Policy(), pack: Pack = Pack(), listen: Listen = Listen(),
-        calendar: Calendar = Calendar(), ledger: Ledger = Ledger()
+        calendar: Calendar = Calendar(), ledger: Ledger = Ledger(), daemon: Daemon = Daemon()
     ) {
         self.partnership = partnership
         self.origin = origin
@@ -43,6 +44,7 @@ public struct Settings: Sendable, Equatable {
         self.listen = listen
         self.calendar = calendar
         self.ledger = ledger
+        self.daemon = daemon
     }
 
     /// `[timescales]`: working days after the referral (day 0) by which each milestone is
@@ -97,17 +99,66 @@ public struct Settings: Sendable, Equatable {
         public init(autoRelease: Bool = true) { self.autoRelease = autoRelease }
     }
 
-    /// `[listen]`: the HTTP socket.
+    /// `[listen]`: the HTTP socket and its limits.
     public struct Listen: Sendable, Equatable {
         /// `unix`: the Unix socket's path, relative to the home directory. Non-empty.
         public var unix: String
-        /// `tcp`: a loopback `HOST:PORT` (e.g. `127.0.0.1:8480`, `[::1]:8480`), or empty for none.
+        /// `tcp`: a loopback `HOST:PORT` (`127.x.x.x`, `[::1]` or `localhost`, e.g.
+        /// `127.0.0.1:8480`), or empty for none.
         public var tcp: String
+        /// `group`: the group that owns the Unix socket (mode 0660); empty for the daemon's own.
+        public var group: String
+        /// `max_connections`: open connections at once; more are closed on arrival.
+        public var maxConnections: Int
+        /// `max_concurrent`: submissions being processed at once; more are answered 503.
+        public var maxConcurrent: Int
+        /// `max_body_memory`: bytes of request bodies held in memory at once, over all
+        /// connections; a request that would exceed it is answered 503.
+        public var maxBodyMemory: Int
+        /// `request_timeout`: seconds a client has to send a whole request (head and body),
+        /// and that an idle keep-alive connection stays open.
+        public var requestTimeout: Int
+        /// `rate` and `burst`: requests per second each peer may make (a token bucket of
+        /// `burst` tokens refilled at `rate` per second); more are answered 429 unread.
+        public var rate: Int
+        public var burst: Int
+        /// `rejections_per_hour`: rejected submissions recorded per peer per hour; beyond it the
+        /// peer's submissions are answered 429 unread until the budget refills, so a flood of bad
+        /// input cannot fill the ledger. Refusals are counted and summarised in the log.
+        public var rejectionsPerHour: Int
 
-        public init(unix: String = "intake.sock", tcp: String = "") {
+        public init(unix: String = "intake.sock", tcp: String = "", group: String = "", maxConnections: Int = 64,
+                    maxConcurrent: Int = 8, maxBodyMemory: Int = 256 << 20, requestTimeout: Int = 30, rate: Int = 20,
+                    burst: Int = 40, rejectionsPerHour: Int = 120) {
             self.unix = unix
             self.tcp = tcp
+            self.group = group
+            self.maxConnections = maxConnections
+            self.maxConcurrent = maxConcurrent
+            self.maxBodyMemory = maxBodyMemory
+            self.requestTimeout = requestTimeout
+            self.rate = rate
+            self.burst = burst
+            self.rejectionsPerHour = rejectionsPerHour
         }
+
+        public static let maxConnectionsRange = 1...100_000
+        public static let maxConcurrentRange = 1...1024
+        public static let maxBodyMemoryRange = (1 << 20)...(64 << 30)
+        public static let requestTimeoutRange = 1...3600
+        public static let rateRange = 1...1_000_000
+        public static let rejectionsPerHourRange = 1...1_000_000
+    }
+
+    /// `[daemon]`: the running service.
+    public struct Daemon: Sendable, Equatable {
+        /// `shutdown_grace`: seconds that SIGTERM/SIGINT waits for inputs in flight to finish
+        /// before the remaining connections are closed (their inputs are not recorded).
+        public var shutdownGrace: Int
+
+        public init(shutdownGrace: Int = 30) { self.shutdownGrace = shutdownGrace }
+
+        public static let shutdownGraceRange = 1...3600
     }
 
     /// `[calendar]`: which bank holidays are not working days.
@@ -160,7 +211,7 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension Settings {
-    static let sections = ["timescales", "policy", "pack", "listen", "calendar", "ledger"]
+    static let sections = ["timescales", "policy", "pack", "listen", "calendar", "ledger", "daemon"]
 
     /// Reads `intake.toml`.
     public static func parse(_ text: String) throws(SettingsError) -> Settings {
@@ -222,10 +273,27 @@ extension Settings {
                     settings.listen.unix = unix
                 case ("listen", "tcp"):
                     let tcp = try field.string()
-                    guard tcp.isEmpty || isHostPort(tcp) else {
-                        throw field.invalid("must be empty or HOST:PORT with a port from 1 to 65535")
+                    guard tcp.isEmpty || isLoopbackHostPort(tcp) else {
+                        throw field.invalid("must be empty or a loopback HOST:PORT (127.x.x.x, [::1] or localhost) with a port from 1 to 65535")
                     }
                     settings.listen.tcp = tcp
+                case ("listen", "group"):
+                    let group = try field.string()
+                    guard group.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+                        throw field.invalid("must be a group name (letters, digits, '_', '-', '.') or empty")
+                    }
+                    settings.listen.group = group
+                case ("listen", "max_connections"):
+                    settings.listen.maxConnections = try field.integer(in: Listen.maxConnectionsRange)
+                case ("listen", "max_concurrent"): settings.listen.maxConcurrent = try field.integer(in: Listen.maxConcurrentRange)
+                case ("listen", "max_body_memory"): settings.listen.maxBodyMemory = try field.integer(in: Listen.maxBodyMemoryRange)
+                case ("listen", "request_timeout"):
+                    settings.listen.requestTimeout = try field.integer(in: Listen.requestTimeoutRange)
+                case ("listen", "rate"): settings.listen.rate = try field.integer(in: Listen.rateRange)
+                case ("listen", "burst"): settings.listen.burst = try field.integer(in: Listen.rateRange)
+                case ("listen", "rejections_per_hour"):
+                    settings.listen.rejectionsPerHour = try field.integer(in: Listen.rejectionsPerHourRange)
+                case ("daemon", "shutdown_grace"): settings.daemon.shutdownGrace = try field.integer(in: Daemon.shutdownGraceRange)
                 case ("calendar", "division"):
                     let division = try field.string()
                     guard Calendar.divisions.contains(division) else {
@@ -315,8 +383,28 @@ extension Settings {
         [listen]
         # The Unix socket for HTTP, relative to the home directory (mode 0660).
         unix = \(TOML.quoted(listen.unix))
-        # An optional TCP loopback listener, e.g. "127.0.0.1:8480"; empty for none.
+        # An optional TCP loopback listener, e.g. "127.0.0.1:8480"; empty for none. (Under
+        # systemd socket activation, the sockets of intake.socket are used instead of both.)
         tcp = \(TOML.quoted(listen.tcp))
+        # The group owning the Unix socket (mode 0660), e.g. the upload front end's; empty for
+        # the daemon's own group.
+        group = \(TOML.quoted(listen.group))
+        # Open connections at once; more are closed on arrival.
+        max_connections = \(listen.maxConnections)
+        # Submissions processed at once; more are answered 503 with Retry-After.
+        max_concurrent = \(listen.maxConcurrent)
+        # Bytes of request bodies held in memory at once, over all connections; a request
+        # that would exceed it is answered 503 with Retry-After.
+        max_body_memory = \(listen.maxBodyMemory)
+        # Seconds a client has to send a whole request; also the keep-alive idle timeout.
+        request_timeout = \(listen.requestTimeout)
+        # Requests per second per peer (Unix socket: per uid; TCP: per address), with bursts
+        # of up to `burst`; more are answered 429 without being read.
+        rate = \(listen.rate)
+        burst = \(listen.burst)
+        # Rejected submissions recorded per peer per hour; beyond it that peer's submissions
+        # are answered 429 unread until the budget refills, and summarised in the log.
+        rejections_per_hour = \(listen.rejectionsPerHour)
 
         [calendar]
         # The bank holidays that are not working days: "england-and-wales", "scotland"
@@ -328,6 +416,10 @@ extension Settings {
         # run with each one on its standard input (by /bin/sh -c), e.g. to mail it to the
         # Panel or post it to a witness; empty for none.
         checkpoint_command = \(TOML.quoted(ledger.checkpointCommand))
+
+        [daemon]
+        # Seconds SIGTERM/SIGINT waits for inputs in flight before closing what remains.
+        shutdown_grace = \(daemon.shutdownGrace)
 
         """
     }
@@ -346,6 +438,16 @@ extension Settings {
         !origin.isEmpty && !origin.unicodeScalars.contains {
             $0 == "+" || isControl($0) || $0.properties.isWhitespace
         }
+    }
+
+    /// `HOST:PORT` with a loopback host (`127.x.x.x`, `[::1]`, `localhost`) and a port 1...65535.
+    static func isLoopbackHostPort(_ text: String) -> Bool {
+        guard isHostPort(text), let colon = text.lastIndex(of: ":") else { return false }
+        let host = text[..<colon]
+        if host == "localhost" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127"
+            && octets.allSatisfy { (1...3).contains($0.count) && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 
     /// `HOST:PORT` with a non-empty host (an IPv6 address in brackets) and a port 1...65535.

@@ -15,8 +15,10 @@ public final class Home: Sendable {
     public let ledgerVerifierKey: NoteVerifierKey
 
     /// Opens the home at `layout`. With `readOnly`, no private key is loaded and the ledger
-    /// refuses writes; otherwise every private key must be mode 0600 or stricter.
-    public init(_ layout: HomeLayout, readOnly: Bool = false) throws {
+    /// refuses writes; otherwise every private key must be mode 0600 or stricter. With
+    /// `reusing`, the settings, keys and trust anchors are read afresh but that ledger (already
+    /// open) is kept: SIGHUP's reload. Its origin must not change.
+    public init(_ layout: HomeLayout, readOnly: Bool = false, reusing openLedger: Ledger? = nil) throws {
         self.layout = layout
         guard access(layout.settings, F_OK) == 0 else {
             throw HomeError("no-home", "\(layout.root) is not an intake home (no intake.toml); run `intake init` first")
@@ -38,7 +40,14 @@ public final class Home: Sendable {
         if let signer, signer.verifierKey != ledgerVerifierKey {
             throw HomeError("key-mismatch", "keys/ledger.key does not match keys/ledger.vkey (or origin changed in intake.toml)")
         }
-        ledger = try Ledger(path: layout.ledger, origin: settings.origin, signer: signer, readOnly: readOnly)
+        if let openLedger {
+            guard openLedger.origin == settings.origin else {
+                throw HomeError("origin-changed", "origin in intake.toml changed; the ledger's origin cannot change")
+            }
+            ledger = openLedger
+        } else {
+            ledger = try Ledger(path: layout.ledger, origin: settings.origin, signer: signer, readOnly: readOnly)
+        }
     }
 
     /// Refuses to start when any private key is readable or writable by group or others.

@@ -1,11 +1,18 @@
+import Glibc
+
 /// The paths of an intake home directory (DESIGN §5).
 public struct HomeLayout: Sendable, Equatable {
     public let root: String
+    /// systemd's credentials directory (`$CREDENTIALS_DIRECTORY`, from `LoadCredential=`):
+    /// a private key found there as `intake.key`, `receipt.key` or `ledger.key` is used
+    /// instead of the one in keys/.
+    public let credentials: String?
 
-    public init(root: String) {
+    public init(root: String, credentials: String? = nil) {
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
+        self.credentials = credentials.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public func path(_ relative: String) -> String { "\(root)/\(relative)" }
@@ -23,11 +30,20 @@ public struct HomeLayout: Sendable, Equatable {
     public var receipts: String { path("receipts") }
     public var packs: String { path("packs") }
 
-    public var intakeKey: String { path("keys/intake.key") }
+    public var intakeKey: String { privateKey("intake.key") }
     public var intakeCertificate: String { path("keys/intake.crt") }
-    public var receiptKey: String { path("keys/receipt.key") }
+    public var receiptKey: String { privateKey("receipt.key") }
     public var receiptCertificate: String { path("keys/receipt.crt") }
-    public var ledgerKey: String { path("keys/ledger.key") }
+    public var ledgerKey: String { privateKey("ledger.key") }
+
+    /// `CREDENTIALS_DIRECTORY/NAME` when that file exists, else `keys/NAME`.
+    func privateKey(_ name: String) -> String {
+        if let credentials, access("\(credentials)/\(name)", F_OK) == 0 { return "\(credentials)/\(name)" }
+        return path("keys/\(name)")
+    }
+
+    /// The same home without credentials: where `intake init` writes its keys.
+    public var withoutCredentials: HomeLayout { HomeLayout(root: root) }
     public var ledgerVerifierKey: String { path("keys/ledger.vkey") }
 
     public var privateKeys: [String] { [intakeKey, receiptKey, ledgerKey] }
@@ -39,8 +55,13 @@ public struct HomeLayout: Sendable, Equatable {
          (dropNew, 0o770), (store, 0o750), (quarantine, 0o750), (receipts, 0o750), (packs, 0o750)]
     }
 
-    /// The default home: `$INTAKE_HOME`, else `/var/lib/intake`.
+    /// The default home: `$INTAKE_HOME`, else `$STATE_DIRECTORY` (systemd's
+    /// `StateDirectory=`), else `/var/lib/intake`; private keys from `$CREDENTIALS_DIRECTORY`
+    /// when present there.
     public static func resolve(_ option: String?, environment: [String: String]) -> HomeLayout {
-        HomeLayout(root: option ?? environment["INTAKE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/lib/intake")
+        let nonEmpty = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let state = nonEmpty("STATE_DIRECTORY").map { String($0.split(separator: ":").first ?? Substring($0)) }
+        return HomeLayout(root: option ?? nonEmpty("INTAKE_HOME") ?? state ?? "/var/lib/intake",
+                          credentials: nonEmpty("CREDENTIALS_DIRECTORY"))
     }
 }

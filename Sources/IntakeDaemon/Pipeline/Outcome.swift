@@ -15,6 +15,8 @@ public struct Outcome: Sendable, Equatable {
     public var caseRef: String?
     public var agencyId: String?
     public var version: Int?
+    /// For a duplicate, the ledger index of the original acceptance.
+    public var duplicateOf: Int? = nil
     public var missing: [String]
     public var ledgerIndex: Int
     public var treeSize: Int

@@ -168,7 +168,7 @@ public final class Pipeline: Sendable {
         }
         return Outcome(status: status, reason: recorded.reason, message: message.isEmpty ? recorded.message : message,
                        envelopeSha256: sha256, caseRef: recorded.caseRef, agencyId: recorded.agencyId,
-                       version: recorded.version, missing: recorded.missing, ledgerIndex: recorded.ledgerIndex,
+                       version: recorded.version, duplicateOf: recorded.duplicateOf, missing: recorded.missing, ledgerIndex: recorded.ledgerIndex,
                        treeSize: recorded.treeSize, isNew: recorded.isNew)
     }
 

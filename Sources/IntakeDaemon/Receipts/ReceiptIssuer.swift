@@ -30,15 +30,24 @@ public final class ReceiptIssuer: Sendable {
         case .duplicate: status = .duplicate
         case .rejected: return nil
         }
+        return try receipt(index: outcome.ledgerIndex, status: status)
+    }
+
+    /// The receipt for the submission event at `index` (accepted or duplicate), with the
+    /// latest signed checkpoint: for a duplicate over the socket, the original acceptance's.
+    public func receipt(index: Int, status: Receipt.Status? = nil) throws -> Receipt {
         let ledger = home.ledger
-        guard let entry = try ledger.entry(at: outcome.ledgerIndex), let event = LedgerEvent.parse(entry: entry),
-              let checkpoint = try ledger.latestSignedCheckpoint(), checkpoint.size > outcome.ledgerIndex
-        else { throw HomeError("no-entry", "ledger entry \(outcome.ledgerIndex) is not checkpointed") }
+        guard let entry = try ledger.entry(at: index), let event = LedgerEvent.parse(entry: entry),
+              event.kind == .submissionAccepted || event.kind == .submissionDuplicate,
+              let checkpoint = try ledger.latestSignedCheckpoint(), checkpoint.size > index
+        else { throw HomeError("no-entry", "ledger entry \(index) is not a checkpointed submission") }
+        let status = status ?? (event.kind == .submissionDuplicate ? .duplicate
+            : event["complete"]?.boolValue == false ? .acceptedIncomplete : .accepted)
         return Receipt(
             caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status,
-            envelopeSha256: outcome.envelopeSha256, contentSha256: event["contentSha256"]?.stringValue ?? "",
-            receivedAt: event["receivedAt"]?.stringValue ?? "", index: outcome.ledgerIndex, treeSize: checkpoint.size,
-            entry: entry, inclusionProof: try ledger.inclusionProof(index: outcome.ledgerIndex, size: checkpoint.size),
+            envelopeSha256: event["envelopeSha256"]?.stringValue ?? "", contentSha256: event["contentSha256"]?.stringValue ?? "",
+            receivedAt: event["receivedAt"]?.stringValue ?? "", index: index, treeSize: checkpoint.size,
+            entry: entry, inclusionProof: try ledger.inclusionProof(index: index, size: checkpoint.size),
             checkpoint: checkpoint.note)
     }
 

@@ -13,31 +13,44 @@ import Synchronization
 public final class CheckpointPublisher: Sendable {
     let home: Home
     let logger: Logger
+    let command: @Sendable () -> String
+    let onPublished: @Sendable (Int) -> Void
+    /// The size of the last checkpoint published; held while publishing, so that publishing
+    /// from several channels at once appends each checkpoint once, in order.
     private let published = Mutex<Int>(-1)
 
     public var logPath: String { home.layout.path("checkpoints.log") }
 
-    public init(home: Home, logger: Logger) {
+    /// `command` gives the current checkpoint command (settings can be reloaded);
+    /// `onPublished` is told the tree size of each checkpoint published.
+    public init(home: Home, logger: Logger, command: (@Sendable () -> String)? = nil,
+                onPublished: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.home = home
         self.logger = logger
+        let configured = home.settings.ledger.checkpointCommand
+        self.command = command ?? { configured }
+        self.onPublished = onPublished
         published.withLock { $0 = Self.lastLoggedSize(path: logPath, origin: home.settings.origin) }
     }
 
     /// Appends every stored checkpoint newer than the last one published, oldest first, and
     /// runs the command with each.
     public func publish() {
-        do {
-            let last = published.withLock { $0 }
-            let fresh = try home.ledger.signedCheckpoints().filter { $0.size > last }
-            guard !fresh.isEmpty else { return }
-            try append(fresh.map(\.note))
-            published.withLock { $0 = fresh.last!.size }
-            for checkpoint in fresh {
-                logger.info("checkpoint", metadata: ["treeSize": "\(checkpoint.size)"])
-                if !home.settings.ledger.checkpointCommand.isEmpty { run(home.settings.ledger.checkpointCommand, input: checkpoint.note) }
+        published.withLock { last in
+            do {
+                let fresh = try home.ledger.signedCheckpoints(after: last)
+                guard let newest = fresh.last else { return }
+                try append(fresh.map(\.note))
+                last = newest.size
+                let command = self.command()
+                for checkpoint in fresh {
+                    logger.info("checkpoint", metadata: ["treeSize": "\(checkpoint.size)"])
+                    onPublished(checkpoint.size)
+                    if !command.isEmpty { run(command, input: checkpoint.note) }
+                }
+            } catch {
+                logger.error("checkpoint not published", metadata: ["error": "\((error as? StorageError)?.code ?? "error")"])
             }
-        } catch {
-            logger.error("checkpoint not published", metadata: ["error": "\((error as? StorageError)?.code ?? "error")"])
         }
     }
 

@@ -9,18 +9,30 @@ import IntakeLedger
 /// at a time, with a full rescan every `rescanSeconds` as a safety net. On graceful shutdown
 /// it stops taking new inputs and returns once the one in hand is finished.
 public struct DropDirectoryService: Service {
-    let drop: DropDirectory
+    /// The drop directory to use for each input: the runtime's current one (SIGHUP swaps it).
+    let current: @Sendable () -> DropDirectory
+    var drop: DropDirectory { current() }
     let logger: Logger
     let rescanSeconds: Int
     let onOutcome: @Sendable (String, Outcome) -> Void
     let onReady: @Sendable () -> Void
     let publisher: CheckpointPublisher?
+    let metrics: IntakeMetrics?
 
     /// With a `publisher`, new signed checkpoints are published after each input.
     public init(drop: DropDirectory, logger: Logger, rescanSeconds: Int = 60, publisher: CheckpointPublisher? = nil,
                 onReady: @escaping @Sendable () -> Void = {},
                 onOutcome: @escaping @Sendable (String, Outcome) -> Void = { _, _ in }) {
-        self.drop = drop
+        self.init(current: { drop }, logger: logger, rescanSeconds: rescanSeconds, publisher: publisher, onReady: onReady,
+                  onOutcome: onOutcome)
+    }
+
+    /// A service whose drop directory is `current()` at each input (a `Runtime`'s, reloadable).
+    public init(current: @escaping @Sendable () -> DropDirectory, logger: Logger, rescanSeconds: Int = 60,
+                publisher: CheckpointPublisher? = nil, metrics: IntakeMetrics? = nil, onReady: @escaping @Sendable () -> Void = {},
+                onOutcome: @escaping @Sendable (String, Outcome) -> Void = { _, _ in }) {
+        self.current = current
+        self.metrics = metrics
         self.logger = logger
         self.publisher = publisher
         self.rescanSeconds = rescanSeconds
@@ -72,25 +84,29 @@ public struct DropDirectoryService: Service {
     }
 
     private func processOne(_ relative: String) {
+        let started = ContinuousClock.now
         do {
             guard let outcome = try drop.process(relative) else { return }
-            log(outcome)
+            let elapsed = ContinuousClock.now - started
+            log(outcome, elapsed: elapsed)
+            metrics?.recordSubmission(channel: "drop", outcome: outcome, duration: elapsed)
             publisher?.publish()
             onOutcome(relative, outcome)
         } catch {
             // Left in place: the next scan retries it. The log names the input by a hash of its
             // path (an agency's file name could hold a name) and the error by its code.
             let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? "error"
+            metrics?.recordError(kind: code)
             logger.error("input left in the drop directory", metadata: [
                 "input": "\(SHA256.hex(Array(relative.utf8)).prefix(16))", "error": "\(code)",
             ])
         }
     }
 
-    private func log(_ outcome: Outcome) {
+    private func log(_ outcome: Outcome, elapsed: Duration) {
         var metadata: Logger.Metadata = [
             "outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
-            "index": "\(outcome.ledgerIndex)", "channel": "drop",
+            "index": "\(outcome.ledgerIndex)", "channel": "drop", "ms": "\(elapsed.milliseconds)",
         ]
         if let reason = outcome.reason { metadata["reason"] = "\(reason.rawValue)" }
         if let caseRef = outcome.caseRef { metadata["case"] = "\(caseRef)" }

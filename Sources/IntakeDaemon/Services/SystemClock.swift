@@ -21,3 +21,12 @@ public enum SystemClock {
         return now().londonDate
     }
 }
+
+extension SystemClock {
+    /// Seconds on the monotonic clock, for rate limits and timeouts.
+    public static func monotonicSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

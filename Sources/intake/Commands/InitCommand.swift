@@ -30,7 +30,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         guard let keyKind = HomeInitializer.KeyKind(rawValue: key) else { throw ValidationError("--key must be ec or rsa") }
-        let layout = home.layout
+        let layout = home.layout.withoutCredentials
         try Failure.report {
             _ = try HomeInitializer.create(layout, partnership: partnership, origin: origin, keyKind: keyKind, now: SystemClock.now())
             let opened = try Home(layout)

@@ -10,15 +10,33 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the daemon: watch the drop directory until SIGTERM or SIGINT.",
+        abstract: "Run the daemon: the drop directory and the HTTP socket, until SIGTERM or SIGINT.",
         discussion: """
-        Scans HOME/drop/new and HOME/drop/*/new for anything that arrived while it was down, then
-        processes each new input as inotify reports it (IN_CLOSE_WRITE, IN_MOVED_TO), writing each
-        accepted or duplicate input's signed receipt to receipts/AGENCY/. Each new signed checkpoint is
-        appended to HOME/checkpoints.log and given to [ledger] checkpoint_command. Writers should
-        write into drop/tmp/ and rename into drop/new/. An input leaves the drop directory only once it
-        is durable in store/ or quarantine/ and its ledger event is committed. Logs one logfmt line per
-        event on stderr. SIGTERM/SIGINT: stop taking inputs, finish the one in hand, exit 0.
+        Drop directory: scans HOME/drop/new and HOME/drop/*/new for anything that arrived while it was
+        down, then processes each new input as inotify reports it (IN_CLOSE_WRITE, IN_MOVED_TO), writing
+        each accepted or duplicate input's signed receipt to receipts/AGENCY/. Writers should write into
+        drop/tmp/ and rename into drop/new/. An input leaves the drop directory only once it is durable
+        in store/ or quarantine/ and its ledger event is committed.
+
+        Socket: HTTP/1.1 on HOME/intake.sock (mode 0660, group [listen] group) and, when [listen] tcp is
+        set, on that loopback address; or on the sockets systemd passes (LISTEN_FDS, socket activation).
+        POST /v1/submissions (the envelope as the body): 201 with the receipt, 200 with the original
+        receipt for a duplicate, 4xx {"error": REASON-CODE, "message"} for a rejection, 413 over
+        [policy] max_envelope_bytes (refused before the body is read). GET /v1/cases/REF (the JSON of
+        `intake status REF --json`), GET /healthz, GET /metrics (Prometheus). Limits: [listen]
+        max_connections, max_concurrent, max_body_memory, request_timeout, rate, burst and
+        rejections_per_hour. The API is docs/openapi.json.
+
+        Each new signed checkpoint is appended to HOME/checkpoints.log and given to [ledger]
+        checkpoint_command. Logs one logfmt line per event on stderr (journald takes it).
+
+        systemd: READY=1 once the drop directory and the socket are live, STATUS= after each input,
+        STOPPING=1 on shutdown, WATCHDOG=1 when WatchdogSec= is set ($NOTIFY_SOCKET). Private keys are
+        read from $CREDENTIALS_DIRECTORY (LoadCredential=) when there, else from keys/.
+
+        SIGHUP: reload intake.toml, keys, certificates and trust/ without dropping a connection ([listen]
+        changes need a restart). SIGTERM/SIGINT: stop accepting, finish the inputs in flight (at most
+        [daemon] shutdown_grace seconds for connections), exit 0.
         Refuses to start when a private key is readable by group or others.
         """
     )
@@ -26,26 +44,55 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var home: HomeOption
 
     func run() async throws {
+        // Trapped first: a SIGHUP during start-up must not end the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let environment = ProcessInfo.processInfo.environment
         let opened = try home.open()
         let lock = try Failure.report { try HomeLock(layout: opened.layout) }
         defer { lock.release() }
         LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
         let logger = Logger(label: "intake")
-        let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
-        let drop = try Failure.report { try DropDirectory(pipeline: pipeline) }
+        let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
         EnvelopeStore(layout: opened.layout).sweepTemporaries()
-        signal(SIGPIPE, SIG_IGN)  // a checkpoint command that does not read its input must not stop us
-        let service = DropDirectoryService(drop: drop, logger: logger, publisher: CheckpointPublisher(home: opened, logger: logger), onReady: {
-            logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)"])
-        })
+        signal(SIGPIPE, SIG_IGN)  // a checkpoint command or a client that goes away must not stop us
+
+        let notifier = SystemdNotifier(environment: environment)
+        let metrics = IntakeMetrics()
+        metrics.setHealthy(true)
+        let publisher = CheckpointPublisher(home: opened, logger: logger, command: { runtime.home.settings.ledger.checkpointCommand },
+                                            onPublished: { metrics.recordCheckpoint(treeSize: $0, at: SystemClock.now()) })
+        let settings = opened.settings
+        let activated = SocketActivation.take(environment: environment)
+        let listeners = HTTPServer.listeners(settings: settings.listen, home: opened.layout, activated: activated)
+        let status = ServiceStatus(notifier: notifier, parts: 2) {
+            logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)",
+                                            "listen": "\(listeners.map(HTTPServer.describeListener).joined(separator: ","))"])
+        }
+        let drop = DropDirectoryService(current: { runtime.current.drop }, logger: logger, publisher: publisher, metrics: metrics,
+                                        onReady: { status.partReady() }, onOutcome: { _, outcome in status.record(outcome) })
+        let api = SocketAPI(runtime: runtime, metrics: metrics, logger: logger, publisher: publisher,
+                            onOutcome: { status.record($0) })
+        let server = HTTPServer(api: api, listeners: listeners, logger: logger, requestTimeout: .seconds(settings.listen.requestTimeout),
+                                shutdownGrace: .seconds(settings.daemon.shutdownGrace), maxConnections: settings.listen.maxConnections,
+                                onReady: { _ in status.partReady() })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: drop), .init(service: server),
+            .init(service: ReloadService(runtime: runtime, logger: logger, notifier: notifier, signals: hangups)),
+        ]
+        if let interval = SystemdNotifier.watchdogInterval(environment: environment, pid: getpid()) {
+            services.append(.init(service: WatchdogService(notifier: notifier, interval: interval) {
+                (try? runtime.home.ledger.treeSize()) != nil
+            }))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
         do {
             try await group.run()
         } catch {
+            notifier.notify("STOPPING=1")
             let (code, message) = Failure.describe(error)
             logger.error("stopped on an error", metadata: ["code": "\(code)"])
             throw Failure.exit(code, message)

@@ -1,0 +1,38 @@
+import NIOCore
+import Synchronization
+
+/// The open connections, bounded by `max_connections`, so that graceful shutdown can drain
+/// them and close what is left when the grace period ends.
+final class ConnectionRegistry: Sendable {
+    let limit: Int
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Registers `channel`; false when the limit is reached.
+    func add(_ channel: any Channel) -> Bool {
+        channels.withLock { channels in
+            guard channels.count < limit else { return false }
+            channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    var count: Int { channels.withLock { $0.count } }
+
+    /// Asks every connection to finish what it is doing and close.
+    func drain() {
+        for channel in channels.withLock({ Array($0.values) }) {
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+        }
+    }
+
+    /// Closes every connection now.
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
+}

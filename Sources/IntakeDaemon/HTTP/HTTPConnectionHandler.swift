@@ -1,0 +1,238 @@
+import Glibc
+import NIOCore
+import NIOHTTP1
+
+/// Sent to every connection when the server begins its graceful shutdown.
+struct DrainEvent: Sendable {}
+
+/// One HTTP/1.1 connection: feeds the request parts to an `HTTPRequestMachine` and performs
+/// the actions it returns — asking `SocketAPI` for admission, keeping the body (within the
+/// limit, checked as it streams), running the application, writing the response. A client
+/// has `requestTimeout` to send each whole request (408 and close if it stalls mid-request);
+/// an idle keep-alive connection is closed after the same time.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let api: SocketAPI
+    let connections: ConnectionRegistry
+    let requestTimeout: TimeAmount
+    private var machine: HTTPRequestMachine
+    private var head: HTTPRequestMachine.Head?
+    private var isHEAD = false
+    private var keepAlive = true
+    private var chunked = false
+    private var body: [UInt8] = []
+    private var ticket = SocketAPI.Ticket()
+    private var timer: Scheduled<Void>?
+    private var peer = "unix"
+    private var draining = false
+    private var closing = false
+    private var registered = false
+    private var discarded = 0
+
+    /// After answering a request whose body it will not read, the connection stops writing,
+    /// reads and drops up to this much more for up to `lingerTime`, then closes.
+    static let lingerBytes = 4 << 20
+    static let lingerTime = TimeAmount.seconds(2)
+
+    init(api: SocketAPI, connections: ConnectionRegistry, requestTimeout: TimeAmount) {
+        self.api = api
+        self.connections = connections
+        self.requestTimeout = requestTimeout
+        machine = HTTPRequestMachine(bodyLimit: api.bodyLimit)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        guard connections.add(context.channel) else {
+            api.metrics.recordRefusal(cause: "connections")
+            context.close(promise: nil)
+            return
+        }
+        registered = true
+        identifyPeer(context: context)
+        armTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        if !machine.isProcessing {
+            api.release(ticket)
+            ticket = SocketAPI.Ticket()
+        }
+        if registered { connections.remove(context.channel) }
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            draining = true
+            // Idle: close now. Mid-request or processing: close once answered.
+            if !machine.isMidRequest && !machine.isProcessing { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else {
+            // Lingering: what the client still sends is read and dropped, so that closing does
+            // not reset the connection before it has read our answer; but only so much.
+            if case .body(let buffer) = unwrapInboundIn(data) {
+                discarded += buffer.readableBytes
+                if discarded > Self.lingerBytes { context.close(promise: nil) }
+            }
+            return
+        }
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            isHEAD = request.method == .HEAD
+            keepAlive = request.isKeepAlive && !draining
+            let lengths = request.headers["content-length"]
+            let encoding = request.headers["transfer-encoding"].joined(separator: ",").lowercased()
+            chunked = encoding.contains("chunked")
+            let declared = lengths.first.flatMap { Int($0.filter { $0 != " " && $0 != "\t" }) }
+            if lengths.count > 1 || (!lengths.isEmpty && declared == nil) || (declared ?? 0) < 0 {
+                perform(.refuse(.init(status: 400, code: "bad-request", message: "bad Content-Length", allow: nil, close: true)),
+                        context: context)
+                return
+            }
+            let parsed = HTTPRequestMachine.Head(method: request.method.rawValue, target: request.uri,
+                                                 contentLength: chunked ? nil : declared ?? 0, chunked: chunked)
+            head = parsed
+            if draining {
+                perform(machine.refusedAdmission(parsed, status: 503, code: "shutting-down", message: "the intake is stopping; retry later"),
+                        context: context, retryAfter: 5)
+                return
+            }
+            perform(machine.head(parsed), context: context)
+        case .body(let buffer):
+            let count = buffer.readableBytes
+            let action = machine.body(count: count)
+            if action == .keep {
+                if chunked && !api.reserve(&ticket, total: body.count + count) {
+                    perform(.refuse(.init(status: 503, code: "busy", message: "the intake is busy; retry later", allow: nil, close: true)),
+                            context: context, retryAfter: 1)
+                    return
+                }
+                body.append(contentsOf: buffer.readableBytesView)
+            } else {
+                perform(action, context: context)
+            }
+        case .end:
+            perform(machine.end(), context: context)
+        }
+    }
+
+    private func perform(_ action: HTTPRequestMachine.Action, context: ChannelHandlerContext, retryAfter: Int? = nil) {
+        switch action {
+        case .none, .keep:
+            if !machine.isMidRequest && !machine.isProcessing && closing == false && machine.state == .idle && draining {
+                context.close(promise: nil)
+            }
+        case .admit(let route, let declaredLength):
+            switch api.admit(route: route, declaredLength: declaredLength, peer: peer) {
+            case .admitted(let granted):
+                ticket = granted
+                body = []
+                if let declaredLength, declaredLength > 0 { body.reserveCapacity(declaredLength) }
+            case .refused(let status, let code, let message, let retry):
+                guard let head else { return }
+                perform(machine.refusedAdmission(head, status: status, code: code, message: message), context: context,
+                        retryAfter: retry)
+            }
+        case .refuse(let refusal):
+            if refusal.status == 413 { api.metrics.recordRefusal(cause: "too-large") }
+            api.release(ticket)
+            ticket = SocketAPI.Ticket()
+            body = []
+            var headers: [(String, String)] = []
+            if let allow = refusal.allow { headers.append(("Allow", allow)) }
+            if let retryAfter { headers.append(("Retry-After", "\(retryAfter)")) }
+            write(.error(refusal.status, refusal.code, refusal.message, headers: headers), context: context,
+                  close: refusal.close || !keepAlive)
+        case .dispatch(let route):
+            timer?.cancel()
+            timer = nil
+            let bytes = body
+            body = []
+            let replied = context.eventLoop.makePromise(of: HTTPReply.self)
+            api.handle(route, body: bytes, peer: peer) { replied.succeed($0) }
+            replied.futureResult.assumeIsolated().whenSuccess { reply in
+                self.api.release(self.ticket)
+                self.ticket = SocketAPI.Ticket()
+                self.machine.responded()
+                self.write(reply, context: context, close: !self.keepAlive || self.draining)
+            }
+        }
+    }
+
+    private func write(_ reply: HTTPReply, context: ChannelHandlerContext, close: Bool) {
+        guard !closing else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: reply.contentType)
+        headers.add(name: "Content-Length", value: "\(reply.body.count)")
+        headers.add(name: "Cache-Control", value: "no-store")
+        for (name, value) in reply.headers { headers.add(name: name, value: value) }
+        if close { headers.add(name: "Connection", value: "close") }
+        let status = HTTPResponseStatus(statusCode: reply.status, reasonPhrase: HTTPReply.phrase(reply.status))
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        if !isHEAD && !reply.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: reply.body)))), promise: nil)
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        if close {
+            closing = true
+            timer?.cancel()
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                // Half-close: the client sees the end of our answer, and has time to read it
+                // before the connection goes (closing with its unread bytes would reset it).
+                context.close(mode: .output).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+                context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) { context.close(promise: nil) }
+            }
+        } else {
+            armTimer(context: context)
+        }
+    }
+
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: requestTimeout) { [self] in
+            timer = nil
+            guard !closing, !machine.isProcessing else { return }
+            if machine.isMidRequest {
+                api.metrics.recordRefusal(cause: "timeout")
+                api.release(ticket)
+                ticket = SocketAPI.Ticket()
+                write(.error(408, "timeout", "the request was not received in time"), context: context, close: true)
+            } else {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// The peer's name for rate limits and logs: the uid of a Unix-socket peer, the address of
+    /// a TCP peer.
+    private func identifyPeer(context: ChannelHandlerContext) {
+        if let remote = context.channel.remoteAddress, let ip = remote.ipAddress {
+            peer = ip
+            return
+        }
+        guard let provider = context.channel as? any SocketOptionProvider else { return }
+        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+        credentials.assumeIsolated().whenSuccess { [self] (credentials: PeerCredentials) in peer = "uid:\(credentials.uid)" }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// `struct ucred` (socket(7), SO_PEERCRED), which Glibc's module does not export.
+struct PeerCredentials {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}

@@ -1,0 +1,246 @@
+import Dispatch
+public import IntakeCore
+import IntakeLedger
+public import Logging
+import Synchronization
+
+/// The socket's application: admission (rate limits, concurrency, body memory) and the
+/// routes of DESIGN §6 (docs/openapi.json), independent of the HTTP transport. A submission
+/// runs the same pipeline as the drop directory: the CPU-bound half on a concurrent queue,
+/// the recording half on a serial one.
+public final class SocketAPI: Sendable {
+    let runtime: Runtime
+    let metrics: IntakeMetrics
+    let logger: Logger
+    let publisher: CheckpointPublisher?
+    let onOutcome: @Sendable (Outcome) -> Void
+    let limits: Settings.Listen
+    let clock: @Sendable () -> UTCInstant
+    /// Monotonic seconds, for the rate limits.
+    let monotonic: @Sendable () -> Double
+    private let limiter: Mutex<PeerLimiter>
+    private let usage = Mutex<(bodyBytes: Int, inFlight: Int)>((0, 0))
+    private let work = DispatchQueue(label: "intake.socket.work", attributes: .concurrent)
+    private let commits = DispatchQueue(label: "intake.socket.commit")
+
+    public init(runtime: Runtime, metrics: IntakeMetrics, logger: Logger, publisher: CheckpointPublisher? = nil,
+                clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
+                monotonic: @escaping @Sendable () -> Double = SystemClock.monotonicSeconds,
+                onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+        self.runtime = runtime
+        self.onOutcome = onOutcome
+        self.metrics = metrics
+        self.logger = logger
+        self.publisher = publisher
+        self.clock = clock
+        self.monotonic = monotonic
+        limits = runtime.home.settings.listen
+        limiter = Mutex(PeerLimiter(rate: limits.rate, burst: limits.burst, rejectionsPerHour: limits.rejectionsPerHour))
+    }
+
+    /// The largest body accepted (`[policy] max_envelope_bytes`).
+    public var bodyLimit: Int { runtime.home.settings.policy.maxEnvelopeBytes }
+
+    /// What admission holds for a request until it is answered: a share of the body memory
+    /// and, for a submission, one of the `max_concurrent` slots.
+    public struct Ticket: Sendable, Equatable {
+        public var reservedBytes: Int = 0
+        public var holdsSlot = false
+        public init() {}
+    }
+
+    public enum Admission: Sendable, Equatable {
+        case admitted(Ticket)
+        case refused(status: Int, code: String, message: String, retryAfter: Int)
+    }
+
+    /// Decides whether a request whose head has arrived may send its body.
+    public func admit(route: HTTPRoute, declaredLength: Int?, peer: String) -> Admission {
+        let submission = route == .submit
+        let verdict = limiter.withLock { $0.admit(peer: peer, submission: submission, now: monotonic()) }
+        if case .refuse(let cause, let retryAfter) = verdict {
+            metrics.recordRefusal(cause: cause.rawValue)
+            let message = cause == .rateLimited ? "too many requests; retry later" : "too many rejected submissions; retry later"
+            return .refused(status: 429, code: cause.rawValue, message: message, retryAfter: retryAfter)
+        }
+        guard submission else { return .admitted(Ticket()) }
+        let reserve = min(declaredLength ?? Self.chunkReservation, bodyLimit)
+        let granted = usage.withLock { usage -> Bool in
+            guard usage.inFlight < limits.maxConcurrent, usage.bodyBytes + reserve <= limits.maxBodyMemory else { return false }
+            usage.inFlight += 1
+            usage.bodyBytes += reserve
+            return true
+        }
+        guard granted else {
+            metrics.recordRefusal(cause: "busy")
+            return .refused(status: 503, code: "busy", message: "the intake is busy; retry later", retryAfter: 1)
+        }
+        var ticket = Ticket()
+        ticket.reservedBytes = reserve
+        ticket.holdsSlot = true
+        return .admitted(ticket)
+    }
+
+    /// A chunked body's memory is reserved a megabyte at a time as it grows.
+    static let chunkReservation = 1 << 20
+
+    /// Grows `ticket` to cover `total` body bytes; false when the memory budget is spent.
+    public func reserve(_ ticket: inout Ticket, total: Int) -> Bool {
+        guard total > ticket.reservedBytes else { return true }
+        let more = max(total - ticket.reservedBytes, Self.chunkReservation)
+        let granted = usage.withLock { usage -> Bool in
+            guard usage.bodyBytes + more <= limits.maxBodyMemory else { return false }
+            usage.bodyBytes += more
+            return true
+        }
+        if granted { ticket.reservedBytes += more } else { metrics.recordRefusal(cause: "busy") }
+        return granted
+    }
+
+    /// Gives back what `ticket` holds.
+    public func release(_ ticket: Ticket) {
+        guard ticket.reservedBytes > 0 || ticket.holdsSlot else { return }
+        usage.withLock { usage in
+            usage.bodyBytes -= ticket.reservedBytes
+            if ticket.holdsSlot { usage.inFlight -= 1 }
+        }
+    }
+
+    /// Submissions admitted and not yet answered (graceful shutdown waits for none).
+    public var inFlight: Int { usage.withLock { $0.inFlight } }
+
+    /// Logs and resets the refusals counted since the last call: one line per peer and cause.
+    public func summariseRefusals() {
+        for refusals in limiter.withLock({ $0.takeSummary() }) {
+            logger.warning("requests refused", metadata: [
+                "peer": "\(refusals.peer)", "cause": "\(refusals.cause.rawValue)", "count": "\(refusals.count)",
+            ])
+        }
+    }
+
+    /// Answers a whole request on a worker thread (never on the event loop, and never on
+    /// Swift's cooperative pool, which blocking file and database work must not starve), then
+    /// calls `completion` with the reply.
+    public func handle(_ route: HTTPRoute, body: [UInt8], peer: String, completion: @escaping @Sendable (HTTPReply) -> Void) {
+        work.async { completion(self.respond(route, body: body, peer: peer)) }
+    }
+
+    /// Answers a whole request, blocking the calling thread.
+    public func respond(_ route: HTTPRoute, body: [UInt8], peer: String) -> HTTPReply {
+        let reply: HTTPReply
+        switch route {
+        case .submit: reply = submit(body, peer: peer)
+        case .caseStatus(let ref): reply = caseStatus(ref)
+        case .health: reply = health()
+        case .metrics: reply = metricsReply()
+        }
+        metrics.recordResponse(route: route.metricName, status: reply.status)
+        return reply
+    }
+
+    func submit(_ body: [UInt8], peer: String) -> HTTPReply {
+        let started = ContinuousClock.now
+        let current = runtime.current
+        do {
+            let prepared = try current.pipeline.prepare(body, channel: "socket")
+            // Recorded one at a time, in the order the inputs finish opening.
+            let outcome = try commits.sync { try current.pipeline.commit(prepared) }
+            let elapsed = ContinuousClock.now - started
+            metrics.recordSubmission(channel: "socket", outcome: outcome, duration: elapsed)
+            log(outcome, peer: peer, elapsed: elapsed)
+            publisher?.publish()
+            onOutcome(outcome)
+            guard outcome.status != .rejected else {
+                limiter.withLock { $0.recordRejection(peer: peer, now: monotonic()) }
+                let reason = outcome.reason ?? .malformed
+                var members: [String: JSONValue] = [
+                    "error": .string(reason.rawValue), "message": .string(outcome.message),
+                    "envelopeSha256": .string(outcome.envelopeSha256), "ledgerIndex": .int(outcome.ledgerIndex),
+                ]
+                if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
+                return .json(reason.httpStatus, .object(members))
+            }
+            // A duplicate is answered with the original acceptance's receipt.
+            let receiptIndex = outcome.status == .duplicate ? (outcome.duplicateOf ?? outcome.ledgerIndex) : outcome.ledgerIndex
+            let receipt = try current.receipts.sign(current.receipts.receipt(index: receiptIndex))
+            var members: [String: JSONValue] = [
+                "status": .string(outcome.status.rawValue), "envelopeSha256": .string(outcome.envelopeSha256),
+                "ledgerIndex": .int(outcome.ledgerIndex), "treeSize": .int(outcome.treeSize),
+                "receipt": .string(Base64.encode(receipt)),
+            ]
+            if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
+            if let agencyId = outcome.agencyId { members["agencyId"] = .string(agencyId) }
+            if let version = outcome.version { members["version"] = .int(version) }
+            if let original = outcome.duplicateOf { members["duplicateOf"] = .int(original) }
+            if outcome.status != .duplicate { members["missing"] = .array(outcome.missing.map(JSONValue.string)) }
+            if let signed = outcome.signedReceipt { members["signedReceipt"] = .string(Base64.encode(signed)) }
+            return .json(outcome.status == .duplicate ? 200 : 201, .object(members))
+        } catch {
+            // Storage or ledger trouble: nothing was recorded (the transaction rolled back and
+            // what it wrote was removed); the client keeps the envelope and retries.
+            let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? (error as? HomeError)?.code ?? "error"
+            metrics.recordError(kind: code)
+            logger.error("submission not recorded", metadata: ["channel": "socket", "peer": "\(peer)", "error": "\(code)"])
+            return .error(503, "unavailable", "the submission could not be recorded (\(code)); nothing was kept; retry later",
+                          headers: [("Retry-After", "5")])
+        }
+    }
+
+    func caseStatus(_ ref: String) -> HTTPReply {
+        let home = runtime.home
+        guard ScopingReturn.isCaseRef(ref) else { return .error(404, "unknown-case", "no such case") }
+        do {
+            guard let record = try home.ledger.caseRecord(ref) else { return .error(404, "unknown-case", "no such case") }
+            let status = CaseStatus(record: record, timescales: home.settings.timescales, calendar: home.calendar,
+                                    today: clock().londonDate)
+            return .json(200, status.json)
+        } catch {
+            return .error(503, "unavailable", "the ledger could not be read")
+        }
+    }
+
+    func health() -> HTTPReply {
+        do {
+            _ = try runtime.home.ledger.treeSize()
+        } catch {
+            metrics.setHealthy(false)
+            return .json(503, .object(["status": .string("unhealthy"), "reason": .string("ledger-unreadable")]))
+        }
+        guard metrics.isHealthy else { return .json(503, .object(["status": .string("unhealthy"), "reason": .string("degraded")])) }
+        return .json(200, .object(["status": .string("ok")]))
+    }
+
+    func metricsReply() -> HTTPReply {
+        try? metrics.refresh(home: runtime.home, today: clock().londonDate)
+        return HTTPReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
+    }
+
+    private func log(_ outcome: Outcome, peer: String, elapsed: Duration) {
+        var metadata: Logger.Metadata = [
+            "outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
+            "index": "\(outcome.ledgerIndex)", "channel": "socket", "peer": "\(peer)", "ms": "\(elapsed.milliseconds)",
+        ]
+        if let reason = outcome.reason { metadata["reason"] = "\(reason.rawValue)" }
+        if let caseRef = outcome.caseRef { metadata["case"] = "\(caseRef)" }
+        if let agency = outcome.agencyId { metadata["agency"] = "\(agency)" }
+        if let version = outcome.version { metadata["version"] = "\(version)" }
+        logger.info("submission", metadata: metadata)
+    }
+}
+
+extension HTTPRoute {
+    /// The route's name in metrics (no case refs).
+    var metricName: String {
+        switch self {
+        case .submit: "submissions"
+        case .caseStatus: "cases"
+        case .health: "healthz"
+        case .metrics: "metrics"
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for logs.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

@@ -1,0 +1,49 @@
+public import IntakeCore
+import IntakeLedger
+import Synchronization
+
+/// The daemon's reloadable state: the home (settings, keys, trust anchors) and the pipeline
+/// and drop directory built on it. SIGHUP builds a fresh set from the files (keeping the open
+/// ledger) and swaps it in atomically; work already under way finishes with the set it
+/// started with. The agency registry lives in the ledger and is re-read as it changes.
+public final class Runtime: Sendable {
+    public struct Current: Sendable {
+        public let home: Home
+        public let pipeline: Pipeline
+        public let drop: DropDirectory
+        public let receipts: ReceiptIssuer
+    }
+
+    let clock: @Sendable () -> UTCInstant
+    private let state: Mutex<Current>
+
+    public init(home: Home, clock: @escaping @Sendable () -> UTCInstant) throws {
+        self.clock = clock
+        state = Mutex(try Self.build(home, clock: clock))
+    }
+
+    private static func build(_ home: Home, clock: @escaping @Sendable () -> UTCInstant) throws -> Current {
+        let pipeline = try Pipeline(home: home, clock: clock)
+        let drop = try DropDirectory(pipeline: pipeline)
+        return Current(home: home, pipeline: pipeline, drop: drop, receipts: drop.receipts)
+    }
+
+    public var current: Current { state.withLock { $0 } }
+    public var home: Home { current.home }
+
+    /// Re-reads intake.toml, the keys and certificates and trust/ and swaps them in. On any
+    /// error nothing changes and the error is thrown (the daemon logs it and carries on).
+    /// Returns the settings that changed but need a restart to apply (`listen.*`).
+    @discardableResult
+    public func reload() throws -> [String] {
+        let old = current.home
+        let fresh = try Self.build(Home(old.layout, reusing: old.ledger), clock: clock)
+        state.withLock { $0 = fresh }
+        let before = old.settings.listen, after = fresh.home.settings.listen
+        var needRestart: [String] = []
+        if before.unix != after.unix { needRestart.append("listen.unix") }
+        if before.tcp != after.tcp { needRestart.append("listen.tcp") }
+        if before.group != after.group { needRestart.append("listen.group") }
+        return needRestart
+    }
+}
