@@ -21,6 +21,17 @@ public enum OpenSSLCLI {
 public enum Subprocess {
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                            input: Data? = nil, environment: [String: String]? = nil) throws -> Data {
+        let result = try capture(executable, arguments, in: directory, input: input, environment: environment)
+        guard result.status == 0 else {
+            throw OpenSSLCLI.Failure(arguments: arguments, status: result.status, stderr: String(decoding: result.stderr, as: UTF8.self))
+        }
+        return result.stdout
+    }
+
+    /// Runs to completion and returns the exit status, standard output and standard error
+    /// (through files: reading pipes from a test process is not safe here).
+    public static func capture(_ executable: String, _ arguments: [String], in directory: URL? = nil, input: Data? = nil,
+                               environment: [String: String]? = nil) throws -> (status: Int32, stdout: Data, stderr: Data) {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("subprocess-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -42,10 +53,6 @@ public enum Subprocess {
         process.standardError = stderr
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OpenSSLCLI.Failure(arguments: arguments, status: process.terminationStatus,
-                                     stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
-        }
-        return try Data(contentsOf: outURL)
+        return (process.terminationStatus, try Data(contentsOf: outURL), try Data(contentsOf: errURL))
     }
 }
