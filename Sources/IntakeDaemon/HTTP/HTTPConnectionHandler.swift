@@ -99,7 +99,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 return
             }
             let parsed = HTTPRequestMachine.Head(method: request.method.rawValue, target: request.uri,
-                                                 contentLength: chunked ? nil : declared ?? 0, chunked: chunked)
+                                                 contentLength: chunked ? nil : declared, chunked: chunked)
             head = parsed
             if draining {
                 perform(machine.refusedAdmission(parsed, status: 503, code: "shutting-down", message: "the intake is stopping; retry later"),
