@@ -1,6 +1,7 @@
 public import IntakeCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// What `intake verify` checks in the ledger file itself, from first principles:
 ///
@@ -16,7 +17,8 @@ import GRDB
 /// - the index tables (agencies, certificates, cases, expected agencies, submissions,
 ///   milestones) hold exactly what the log's events say.
 ///
-/// It streams the log once: memory stays O(log n) for the tree.
+/// It streams the log once and the stored nodes once. Memory: O(log n) for the roots, plus
+/// 32 bytes per recomputed node, kept for the node pass.
 public struct LedgerAudit: Sendable {
     public struct Finding: Sendable, Equatable, CustomStringConvertible {
         public var code: String
@@ -53,6 +55,12 @@ extension Ledger {
     /// Audits the ledger. `isSigned` checks a note's signature by the ledger key (the crypto
     /// lives in the shell); `extraCheckpoints` are checkpoints exported earlier. Returns at
     /// most `maxFindings`, lowest index first.
+    ///
+    /// The log and the nodes are read with SQLite's C API on statements GRDB prepares, each
+    /// column's bytes used where SQLite holds them; per entry, the canonical-JSON check, the
+    /// hashing and the comparisons allocate nothing. Columns are read as GRDB reads them
+    /// (bytes: `sqlite3_column_blob`; `String`: `sqlite3_column_text` up to its first NUL),
+    /// so the findings are the same.
     public func audit(isSigned: (SignedNote) -> Bool, extraCheckpoints: [SignedNote] = [],
                       maxFindings: Int = 20) throws -> LedgerAudit {
         try pool.read { db in
@@ -64,6 +72,7 @@ extension Ledger {
 
             // Checkpoints to meet on the way: stored ones, and extra ones by size.
             let stored = try Row.fetchAll(db, sql: "SELECT tree_size, root_hash, note FROM checkpoint ORDER BY tree_size")
+            let storedSizes = stored.map { $0["tree_size"] as Int }
             var extra: [Int: [SignedNote]] = [:]
             for note in extraCheckpoints {
                 guard isSigned(note), let body = try? Checkpoint.parse(note.text), body.origin == origin else {
@@ -72,34 +81,27 @@ extension Ledger {
                 }
                 extra[body.size, default: []].append(note)
             }
-            var storedIterator = stored.makeIterator()
-            var nextStored = storedIterator.next()
-
-            var stack: [(level: Int, hash: [UInt8])] = []
-            var computed: [[UInt8]] = []  // level 1, 2, …: the recomputed nodes' hashes, concatenated
-            var badLeaves = Set<NodeID>()  // leaves whose stored hash is wrong (reported as such)
-            let hasher = SHA256Hasher()
-            var expected = 0
-            var nodeCount = 0
-            var events: [Int: LedgerEvent] = [:]  // only those the index tables must match
-            let cursor = try Row.fetchCursor(db, sql: "SELECT idx, kind, entry, leaf_hash, envelope_sha256 FROM log_entry ORDER BY idx")
-
-            func root() -> [UInt8] {
-                guard var hash = stack.last?.hash else { return MerkleHashing.emptyRoot }
-                for item in stack.dropLast().reversed() { hash = MerkleHashing.nodeHash(item.hash, hash) }
-                return hash
+            var nextStored = 0  // the first stored checkpoint not yet met
+            // The next size at which a checkpoint, stored or extra, is due.
+            func nextDue() -> Int {
+                min(nextStored < storedSizes.count ? storedSizes[nextStored] : Int.max, extra.keys.min() ?? Int.max)
             }
 
+            var tree = AuditTree()
+            var badLeaves = Set<NodeID>()  // leaves whose stored hash is wrong (reported as such)
+            var expected = 0
+            var events: [Int: LedgerEvent] = [:]  // only those the index tables must match
+
             func checkCheckpoints(at size: Int) {
-                while let row = nextStored, (row["tree_size"] as Int) <= size {
-                    let rowSize: Int = row["tree_size"]
-                    nextStored = storedIterator.next()
+                while nextStored < stored.count, storedSizes[nextStored] <= size {
+                    let row = stored[nextStored], rowSize = storedSizes[nextStored]
+                    nextStored += 1
                     audit.checkpointsChecked += 1
                     guard rowSize == size else {
                         report("checkpoint-without-tree", rowSize - 1, "a checkpoint of size \(rowSize) but the log has no such prefix")
                         continue
                     }
-                    let computed = root()
+                    let computed = tree.root()
                     let note = try? SignedNote.parse(row["note"] as String)
                     let body = note.flatMap { try? Checkpoint.parse($0.text) }
                     if [UInt8](row["root_hash"] as Data) != computed || body?.rootHash != computed || body?.size != size {
@@ -108,66 +110,68 @@ extension Ledger {
                         report("checkpoint-signature", size - 1, "the checkpoint at size \(size) is not signed by the ledger key for origin \(origin)")
                     }
                 }
-                for note in extra[size] ?? [] where (try? Checkpoint.parse(note.text))?.rootHash != root() {
+                for note in extra[size] ?? [] where (try? Checkpoint.parse(note.text))?.rootHash != tree.root() {
                     report("exported-checkpoint-inconsistent", size - 1,
                            "an exported checkpoint of size \(size) does not match this ledger: it was rolled back, forked or altered")
                 }
                 extra[size] = nil
             }
 
-            while let row = try cursor.next() {
-                let index: Int = row[0]  // SELECT idx, kind, entry, leaf_hash, envelope_sha256
-                if index != expected {
-                    report("missing-entry", expected, "entries \(expected)..<\(index) are missing")
-                    break
-                }
-                // The entry is hashed and checked canonical where SQLite holds it; it is parsed
-                // into an event only when the tables or the envelope check need one, or when the
-                // fast scanner cannot decide.
-                var fast: FastEntry?
-                let leaf = try row.withUnsafeData(atIndex: 2) { data -> [UInt8] in
-                    (data ?? Data()).withUnsafeBytes { raw in
-                        fast = Self.scan(raw)
-                        return hasher.leafHash(raw)
+            // Text columns' bytes are their UTF-8 text only in a UTF-8 database (the ledger's).
+            let utf8Database = try String.fetchOne(db, sql: "PRAGMA encoding") == "UTF-8"
+            do {
+                var due = nextDue()
+                let sql = "SELECT idx, kind, entry, leaf_hash, envelope_sha256 FROM log_entry ORDER BY idx"
+                let entries = try db.makeStatement(sql: sql)
+                let statement = entries.sqliteStatement
+                defer { sqlite3_reset(statement) }
+                while try Self.step(statement, db, sql) {
+                    let index = Int(sqlite3_column_int64(statement, 0))
+                    if index != expected {
+                        report("missing-entry", expected, "entries \(expected)..<\(index) are missing")
+                        break
+                    }
+                    // The entry is hashed and checked canonical where SQLite holds it; it is parsed
+                    // into an event only when the tables or the envelope check need one, or when the
+                    // fast scanner cannot decide.
+                    let bytes = Self.bytes(statement, 2)
+                    let scan = LedgerEntryScan(bytes)
+                    let leaf = tree.hasher.leafDigest(bytes)
+                    if !leaf.matches(Self.bytes(statement, 3)) {
+                        badLeaves.insert(NodeID(level: 0, index: index))
+                        report("leaf-hash", index, "the stored leaf hash is not SHA-256(0x00 || entry)")
+                    }
+                    // canonical: nil when the scanner is unsure, else whether the entry is the
+                    // canonical JSON of an object with a known kind and a valid time.
+                    let canonical: Bool? = switch scan.verdict {
+                    case .unsure: nil
+                    case .notCanonical: false
+                    case .canonical: scan.kind != nil && scan.atIsInstant
+                    }
+                    if canonical == true, let kind = scan.kind, !Self.needsEvent(kind),
+                       Self.kindColumn(statement, 1, is: kind, utf8Database: utf8Database),
+                       Self.envelopeColumn(statement, 4, is: scan.envelopeSha256.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }) {
+                        // A known, canonical event that nothing else needs: checked.
+                    } else if canonical != false, case let entry = [UInt8](bytes),
+                              let json = try? JSONParser.parse(entry), CanonicalJSON.encode(json) == entry,
+                              let event = LedgerEvent.parse(json: json), event.kind.rawValue == Self.text(statement, 1),
+                              Self.text(statement, 4) == event["envelopeSha256"]?.stringValue {
+                        Self.note(event, index: index, into: &audit, events: &events)
+                    } else {
+                        report("entry", index, "the entry is not the canonical JSON of a known event")
+                    }
+                    tree.append(leaf)
+                    expected = index + 1
+                    if expected >= due {
+                        checkCheckpoints(at: expected)
+                        due = nextDue()
                     }
                 }
-                if try !row.withUnsafeData(atIndex: 3, { Self.equal($0, leaf[...]) }) {
-                    badLeaves.insert(NodeID(level: 0, index: index))
-                    report("leaf-hash", index, "the stored leaf hash is not SHA-256(0x00 || entry)")
-                }
-                let kindColumn: String = row[1]
-                let envelopeColumn: String? = row[4]
-                if let fast, fast.canonical, let kind = fast.kind, kind.rawValue == kindColumn,
-                   fast.envelopeSha256 == envelopeColumn, !Self.needsEvent(kind) {
-                    // A known, canonical event that nothing else needs: checked.
-                } else if fast?.canonical != false,
-                          let entry = try row.withUnsafeData(atIndex: 2, { $0.map { [UInt8]($0) } }),
-                          let json = try? JSONParser.parse(entry), CanonicalJSON.encode(json) == entry,
-                          let event = LedgerEvent.parse(json: json), event.kind.rawValue == kindColumn,
-                          envelopeColumn == event["envelopeSha256"]?.stringValue {
-                    Self.note(event, index: index, into: &audit, events: &events)
-                } else {
-                    report("entry", index, "the entry is not the canonical JSON of a known event")
-                }
-                // Fold the leaf into the compact range; each node that completes is kept (by
-                // level, in index order) to be compared with the stored nodes in one pass below.
-                stack.append((0, leaf))
-                while stack.count >= 2, stack[stack.count - 1].level == stack[stack.count - 2].level {
-                    let right = stack.removeLast(), left = stack.removeLast()
-                    let hash = MerkleHashing.nodeHash(left.hash, right.hash)
-                    let level = left.level + 1
-                    if computed.count < level { computed.append([]) }
-                    computed[level - 1].append(contentsOf: hash)
-                    nodeCount += 1
-                    stack.append((level, hash))
-                }
-                expected = index + 1
-                checkCheckpoints(at: expected)
             }
             audit.treeSize = expected
-            audit.rootHash = root()
-            if let row = nextStored {
-                report("checkpoint-beyond-log", nil, "a checkpoint of size \(row["tree_size"] as Int) is beyond the log's \(expected) entries: entries were removed")
+            audit.rootHash = tree.root()
+            if nextStored < storedSizes.count {
+                report("checkpoint-beyond-log", nil, "a checkpoint of size \(storedSizes[nextStored]) is beyond the log's \(expected) entries: entries were removed")
             }
             for size in extra.keys.sorted() where size > expected {
                 report("exported-checkpoint-beyond-log", nil,
@@ -178,26 +182,29 @@ extension Ledger {
             // locate the damage; every node above them differs as a consequence.
             var storedNodes = 0
             var bad = badLeaves
-            let nodes = try Row.fetchCursor(db, sql: "SELECT level, idx, hash FROM log_node ORDER BY level, idx")
-            while let row = try nodes.next() {
-                storedNodes += 1
-                let level: Int = row[0], nodeIndex: Int = row[1]
-                let offset = nodeIndex * 32
-                var matches = false
-                if level >= 1, level <= computed.count, offset >= 0, offset + 32 <= computed[level - 1].count {
-                    let expected: ArraySlice<UInt8> = computed[level - 1][offset..<(offset + 32)]
-                    matches = try row.withUnsafeData(atIndex: 2) { Self.equal($0, expected) }
-                }
-                if !matches {
-                    let id = NodeID(level: level, index: nodeIndex)
-                    bad.insert(id)
-                    let childBad = level >= 1 && (bad.contains(NodeID(level: level - 1, index: nodeIndex * 2))
-                        || bad.contains(NodeID(level: level - 1, index: nodeIndex * 2 + 1)))
-                    if !childBad { report("node", nodeIndex << max(level, 0), "the stored node \(id) does not match its recomputed hash") }
+            do {
+                let sql = "SELECT level, idx, hash FROM log_node ORDER BY level, idx"
+                let nodes = try db.makeStatement(sql: sql)
+                let statement = nodes.sqliteStatement
+                defer { sqlite3_reset(statement) }
+                while try Self.step(statement, db, sql) {
+                    storedNodes += 1
+                    let level = Int(sqlite3_column_int64(statement, 0)), nodeIndex = Int(sqlite3_column_int64(statement, 1))
+                    var matches = false
+                    if let expected = tree.computed(level: level, index: nodeIndex) {
+                        matches = expected.matches(Self.bytes(statement, 2))
+                    }
+                    if !matches {
+                        let id = NodeID(level: level, index: nodeIndex)
+                        bad.insert(id)
+                        let childBad = level >= 1 && (bad.contains(NodeID(level: level - 1, index: nodeIndex &* 2))
+                            || bad.contains(NodeID(level: level - 1, index: nodeIndex &* 2 &+ 1)))
+                        if !childBad { report("node", nodeIndex << max(level, 0), "the stored node \(id) does not match its recomputed hash") }
+                    }
                 }
             }
-            if storedNodes != nodeCount {
-                report("extra-nodes", nil, "\(storedNodes) nodes are stored where the tree has \(nodeCount)")
+            if storedNodes != tree.nodeCount {
+                report("extra-nodes", nil, "\(storedNodes) nodes are stored where the tree has \(tree.nodeCount)")
             }
             if expected > 0, stored.isEmpty { report("no-checkpoint", nil, "the log has entries but no signed checkpoint") }
             try Self.auditTables(db, events: events, report: report)
@@ -209,33 +216,113 @@ extension Ledger {
         }
     }
 
-    /// What the fast scan learnt of an entry: canonical or not (nil: unsure), and its kind,
-    /// time and envelope hash when it is a canonical object.
-    struct FastEntry {
-        var canonical: Bool
-        var kind: LedgerEvent.Kind?
-        var envelopeSha256: String?
+    /// The Merkle tree as the audit rebuilds it from the leaves: the compact range of perfect
+    /// subtrees (for roots) and every completed node's hash, by level, in index order (to be
+    /// compared with the stored nodes in one pass). Digests are inline values: appending a
+    /// leaf allocates nothing but the amortized growth of the node lists.
+    struct AuditTree {
+        let hasher = SHA256Hasher()
+        /// The compact range: (level, hash) of the maximal perfect subtrees, largest first.
+        private(set) var stack: [(level: Int, hash: SHA256Digest)] = []
+        /// Level 1, 2, …: the recomputed nodes' hashes.
+        private(set) var levels: [[SHA256Digest]] = []
+        private(set) var nodeCount = 0
+
+        init() {
+            stack.reserveCapacity(64)
+        }
+
+        /// Folds the leaf into the compact range, keeping each node that completes.
+        mutating func append(_ leaf: SHA256Digest) {
+            var level = 0, hash = leaf
+            while let last = stack.last, last.level == level {
+                stack.removeLast()
+                hash = hasher.nodeDigest(last.hash, hash)
+                level += 1
+                if levels.count < level { levels.append([]) }
+                levels[level - 1].append(hash)
+                nodeCount += 1
+            }
+            stack.append((level, hash))
+        }
+
+        /// The recomputed node (level, index), level >= 1; nil when the tree has no such node.
+        func computed(level: Int, index: Int) -> SHA256Digest? {
+            guard level >= 1, level <= levels.count, index >= 0, index < levels[level - 1].count else { return nil }
+            return levels[level - 1][index]
+        }
+
+        /// The root of the tree so far (RFC 9162: the compact range folded from the right).
+        func root() -> [UInt8] {
+            guard var hash = stack.last?.hash else { return MerkleHashing.emptyRoot }
+            for item in stack.dropLast().reversed() { hash = hasher.nodeDigest(item.hash, hash) }
+            return hash.bytes
+        }
     }
 
-    static func scan(_ raw: UnsafeRawBufferPointer) -> FastEntry? {
-        var kind: LedgerEvent.Kind?, atValid = false, envelope: String?
-        let verdict = CanonicalScanner.check(raw) { name, range in
-            switch name.count {
-            case 4 where name.elementsEqual("kind".utf8):
-                kind = LedgerEvent.Kind(rawValue: String(decoding: raw[range], as: UTF8.self))
-            case 2 where name.elementsEqual("at".utf8):
-                atValid = UTCInstant(rfc3339: String(decoding: raw[range], as: UTF8.self)) != nil
-            case 14 where name.elementsEqual("envelopeSha256".utf8):
-                envelope = String(decoding: raw[range], as: UTF8.self)
-            default:
-                break
+    /// Steps a statement: true on a row, false when done; throws SQLite's error otherwise.
+    @inline(__always)
+    static func step(_ statement: SQLiteStatement, _ db: Database, _ sql: String) throws -> Bool {
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: sql)
+        }
+    }
+
+    /// A column's bytes where SQLite holds them (`sqlite3_column_blob`: text as its bytes),
+    /// valid until the next step. NULL gives no bytes, where GRDB's `withUnsafeData` gives nil;
+    /// the audit's outcome is the same for both: an entry of no bytes is not canonical (so it
+    /// is never parsed) and no bytes are never a 32-byte hash.
+    @inline(__always)
+    static func bytes(_ statement: SQLiteStatement, _ index: CInt) -> UnsafeRawBufferPointer {
+        guard let bytes = sqlite3_column_blob(statement, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, index)))
+    }
+
+    /// A text column as GRDB decodes a `String?`: nil for NULL, else `sqlite3_column_text` up to
+    /// its first NUL (`String(cString:)`).
+    static func text(_ statement: SQLiteStatement, _ index: CInt) -> String? {
+        guard sqlite3_column_type(statement, index) != SQLITE_NULL, let text = sqlite3_column_text(statement, index) else { return nil }
+        return String(cString: text)
+    }
+
+    /// `text(statement, index) == kind.rawValue`, without building the string, and in a
+    /// UTF-8 database without `sqlite3_column_text` either: that one copies the value to
+    /// NUL-terminate it, while the column's bytes are its text's bytes. Bytes equal to the
+    /// (ASCII, NUL-free) name are that text; any other bytes are compared as text.
+    @inline(__always)
+    static func kindColumn(_ statement: SQLiteStatement, _ index: CInt, is kind: LedgerEvent.Kind, utf8Database: Bool) -> Bool {
+        var name = kind.rawValue
+        return name.withUTF8 { name in
+            if utf8Database {
+                let column = bytes(statement, index)
+                if column.count == name.count, memcmp(column.baseAddress!, name.baseAddress!, name.count) == 0 { return true }
             }
+            return textColumn(statement, index, is: UnsafeRawBufferPointer(name))
         }
-        switch verdict {
-        case .unsure: return nil
-        case .notCanonical: return FastEntry(canonical: false)
-        case .canonical: return FastEntry(canonical: kind != nil && atValid, kind: kind, envelopeSha256: envelope)
+    }
+
+    /// `text(statement, index) == value.map { String(decoding: $0, as: UTF8.self) }`, without
+    /// building strings unless one side is not ASCII.
+    @inline(__always)
+    static func envelopeColumn(_ statement: SQLiteStatement, _ index: CInt, is value: UnsafeRawBufferPointer?) -> Bool {
+        guard let value else { return sqlite3_column_type(statement, index) == SQLITE_NULL }
+        return textColumn(statement, index, is: value)
+    }
+
+    /// `text(statement, index) == String(decoding: value, as: UTF8.self)`: equal bytes are
+    /// equal strings, and unequal ASCII bytes unequal strings; only when either side has a
+    /// byte outside ASCII are the strings built and compared as Swift does (canonical
+    /// equivalence, invalid UTF-8 repaired).
+    static func textColumn(_ statement: SQLiteStatement, _ index: CInt, is value: UnsafeRawBufferPointer) -> Bool {
+        guard sqlite3_column_type(statement, index) != SQLITE_NULL, let text = sqlite3_column_text(statement, index) else { return false }
+        let column = UnsafeRawBufferPointer(start: text, count: strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self)))
+        if column.count == value.count, column.count == 0 || memcmp(column.baseAddress!, value.baseAddress!, column.count) == 0 {
+            return true
         }
+        if column.allSatisfy({ $0 < 0x80 }) && value.allSatisfy({ $0 < 0x80 }) { return false }
+        return String(cString: text) == String(decoding: value, as: UTF8.self)
     }
 
     /// Events the envelope check or the index tables need in full.
@@ -244,12 +331,6 @@ extension Ledger {
         case .returnSuperseded: false
         default: true
         }
-    }
-
-    /// Byte equality of a column's bytes and a hash, without iterating `Data` byte by byte.
-    static func equal(_ data: Data?, _ bytes: ArraySlice<UInt8>) -> Bool {
-        guard let data, data.count == bytes.count else { return false }
-        return data.withUnsafeBytes { stored in bytes.withUnsafeBytes { memcmp(stored.baseAddress!, $0.baseAddress!, bytes.count) == 0 } }
     }
 
     /// SHA-256 of the DER inside a PEM certificate, lowercase hex.

@@ -62,6 +62,31 @@ import Testing
         #expect(seen == ["at": "2026-11-26T00:00:00.000Z", "kind": "case-opened", "n": "12"])
     }
 
+    /// Strings are scanned eight bytes at a time: every special byte (control, quote,
+    /// backslash, DEL, non-ASCII, invalid UTF-8) at every offset of strings of every length
+    /// around the word size, and two of them in one word.
+    @Test func specialBytesAtEveryOffsetOfAWord() {
+        let specials: [[UInt8]] = [[0x00], [0x0A], [0x1F], [0x20], [0x22], [0x5C], [0x5C, 0x6E], [0x5C, 0x75, 0x30, 0x30, 0x31, 0x66],
+                                   [0x7F], [0x80], [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0xFF], [0x21], [0x23], [0x5B], [0x5D]]
+        for length in 0...24 {
+            for offset in 0...length {
+                for special in specials {
+                    var contents = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                    contents.insert(contentsOf: special, at: offset)
+                    let bytes = Array(#"{"a":""#.utf8) + contents + Array(#""}"#.utf8)
+                    Self.expectAgreement(bytes)
+                    if special.count == 1 && offset + 3 < contents.count {
+                        var twice = contents
+                        twice[offset + 3] = special[0]
+                        Self.expectAgreement(Array(#"{"a":""#.utf8) + twice + Array(#""}"#.utf8))
+                    }
+                }
+                let plain = Array(#"{"a":""#.utf8) + (0..<length).map { _ in UInt8(ascii: "x") } + Array(#""}"#.utf8)
+                #expect(Self.scan(plain) == .canonical)
+            }
+        }
+    }
+
     /// Real ledger events and thousands of mutations of them: never a disagreement.
     @Test func agreesOnEventsAndTheirMutations() {
         var generator = SystemRandomNumberGenerator()

@@ -5,6 +5,13 @@ import COpenSSL
 public enum SHA256 {
     public static let byteCount = 32
 
+    /// OpenSSL 3's SHA-256, fetched once. `EVP_sha256()` is a legacy handle that OpenSSL 3
+    /// fetches again (under a lock) on every `EVP_DigestInit_ex`, which costs more than hashing
+    /// a ledger entry; an explicitly fetched `EVP_MD` skips that. Fetched digests are
+    /// immutable and reference-counted, safe to share between threads (OpenSSL's
+    /// crypto(7), "Fetching algorithms"); it lives as long as the process.
+    nonisolated(unsafe) static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+
     /// The digest of `bytes`.
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         bytes.withUnsafeBytes { hash(buffer: $0) }
@@ -13,10 +20,10 @@ public enum SHA256 {
     /// The digest of the bytes in `buffer`.
     public static func hash(buffer input: UnsafeRawBufferPointer) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: byteCount)
+        var length: UInt32 = 0
         digest.withUnsafeMutableBytes { output in
-            _ = COpenSSL.SHA256(
-                input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
-                output.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            _ = EVP_Digest(input.baseAddress, input.count, output.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                           &length, fetched, nil)
         }
         return digest
     }
@@ -26,7 +33,7 @@ public enum SHA256 {
         var digest = [UInt8](repeating: 0, count: byteCount)
         let context = EVP_MD_CTX_new()
         defer { EVP_MD_CTX_free(context) }
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        EVP_DigestInit_ex(context, fetched, nil)
         for part in parts {
             part.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
         }
@@ -93,7 +100,7 @@ public final class SHA256Hasher {
 
     public init() {
         context = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        EVP_DigestInit_ex(context, SHA256.fetched, nil)
     }
 
     deinit { EVP_MD_CTX_free(context) }
@@ -119,7 +126,7 @@ public final class SHA256Hasher {
 
     /// Starts over, reusing the context.
     public func reset() {
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        EVP_DigestInit_ex(context, SHA256.fetched, nil)
     }
 }
 
@@ -127,10 +134,71 @@ extension SHA256Hasher {
     /// RFC 9162 leaf hash, SHA-256(0x00 || entry), with a context reused across calls (the
     /// audit hashes millions of leaves).
     public func leafHash(_ entry: UnsafeRawBufferPointer) -> [UInt8] {
+        leafDigest(entry).bytes
+    }
+
+    /// RFC 9162 leaf hash, SHA-256(0x00 || entry), without allocating.
+    public func leafDigest(_ entry: UnsafeRawBufferPointer) -> SHA256Digest {
         reset()
         var prefix: UInt8 = 0
         withUnsafeBytes(of: &prefix) { update($0) }
         update(entry)
-        return finalize()
+        return finalizeDigest()
+    }
+
+    /// RFC 9162 interior node hash, SHA-256(0x01 || left || right), without allocating.
+    public func nodeDigest(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
+        reset()
+        // 0x01 || left || right, contiguous at bytes 7..<72 of nine words (a homogeneous tuple
+        // is laid out like a C array): the prefix is the last byte of the first word, so the
+        // digests are copied as whole words.
+        var head: UInt64 = 0
+        withUnsafeMutableBytes(of: &head) { $0[7] = 0x01 }
+        var input = (head, left.words.0, left.words.1, left.words.2, left.words.3,
+                     right.words.0, right.words.1, right.words.2, right.words.3)
+        withUnsafeBytes(of: &input) { update(UnsafeRawBufferPointer(rebasing: $0[7..<72])) }
+        return finalizeDigest()
+    }
+
+    /// The digest of everything fed so far, without allocating. Call once (or `reset` after).
+    public func finalizeDigest() -> SHA256Digest {
+        var digest = SHA256Digest()
+        var length: UInt32 = 0
+        withUnsafeMutableBytes(of: &digest.words) {
+            _ = EVP_DigestFinal_ex(context, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
+        }
+        return digest
+    }
+}
+
+/// A SHA-256 digest held inline, for code that handles millions of them (the ledger audit):
+/// no array, no allocation. Its bytes are `bytes`.
+public struct SHA256Digest: Equatable, Sendable {
+    /// The 32 bytes in order, as four words in memory order (not numbers).
+    public var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    public init() {}
+
+    /// The digest whose bytes are `bytes`; nil unless there are exactly 32.
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == SHA256.byteCount else { return nil }
+        words = (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    /// True when `bytes` are exactly this digest's 32 bytes.
+    public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == SHA256.byteCount
+            && bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self) == words.0
+            && bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == words.1
+            && bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self) == words.2
+            && bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self) == words.3
+    }
+
+    public static func == (a: SHA256Digest, b: SHA256Digest) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
     }
 }

@@ -23,8 +23,16 @@ public enum CanonicalScanner {
     /// and its value's byte range (strings without their quotes).
     public static func check(_ bytes: UnsafeRawBufferPointer, limits: JSONParser.Limits = .default,
                              topLevel: ((UnsafeRawBufferPointer, Range<Int>) -> Void)? = nil) -> Verdict {
+        if let topLevel { return check(bytes, limits: limits, reportingMembers: true, topLevel) }
+        return check(bytes, limits: limits, reportingMembers: false) { _, _ in }
+    }
+
+    /// `check` with a non-escaping callback, so that a caller scanning millions of entries
+    /// allocates no closure context.
+    static func check(_ bytes: UnsafeRawBufferPointer, limits: JSONParser.Limits = .default, reportingMembers: Bool,
+                      _ topLevel: (UnsafeRawBufferPointer, Range<Int>) -> Void) -> Verdict {
         var scanner = Scanner(bytes: bytes.bindMemory(to: UInt8.self), limits: limits)
-        let verdict = scanner.value(depth: 0, topLevel: topLevel)
+        let verdict = scanner.value(depth: 0, reportingMembers: reportingMembers, topLevel: topLevel)
         guard verdict == .canonical else { return verdict }
         return scanner.index == bytes.count ? .canonical : .notCanonical
     }
@@ -40,12 +48,15 @@ public enum CanonicalScanner {
             self.limits = limits
         }
 
-        mutating func value(depth: Int, topLevel: ((UnsafeRawBufferPointer, Range<Int>) -> Void)? = nil) -> Verdict {
+        /// A value at `index`; with `reportingMembers`, an object's members go to `topLevel`
+        /// (nested values never report).
+        mutating func value(depth: Int, reportingMembers: Bool = false,
+                            topLevel: (UnsafeRawBufferPointer, Range<Int>) -> Void = { _, _ in }) -> Verdict {
             guard index < bytes.count else { return .notCanonical }
             values += 1
             guard values <= limits.maxValues else { return .unsure }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return object(depth: depth + 1, topLevel: topLevel)
+            case UInt8(ascii: "{"): return object(depth: depth + 1, reportingMembers: reportingMembers, topLevel: topLevel)
             case UInt8(ascii: "["): return array(depth: depth + 1)
             case UInt8(ascii: "\""): return string(ascii: nil).verdict
             case UInt8(ascii: "t"): return literal("true")
@@ -63,7 +74,7 @@ public enum CanonicalScanner {
             return .canonical
         }
 
-        mutating func object(depth: Int, topLevel: ((UnsafeRawBufferPointer, Range<Int>) -> Void)?) -> Verdict {
+        mutating func object(depth: Int, reportingMembers: Bool, topLevel: (UnsafeRawBufferPointer, Range<Int>) -> Void) -> Verdict {
             guard depth <= limits.maxDepth else { return .unsure }
             index += 1  // {
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .canonical }
@@ -84,7 +95,7 @@ public enum CanonicalScanner {
                 let start = index
                 let member = value(depth: depth)
                 guard member == .canonical else { return member }
-                if let topLevel {
+                if reportingMembers {
                     let raw = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[name])
                     let isString = bytes[start] == UInt8(ascii: "\"")
                     topLevel(raw, isString ? (start + 1)..<(index - 1) : start..<index)
@@ -127,6 +138,17 @@ public enum CanonicalScanner {
             let start = index
             var plain = true
             while index < bytes.count {
+                // Eight bytes at a time while they are printable ASCII other than `"` and `\`
+                // (the `index += 1` case below); then straight to the first byte that is not.
+                if index &+ 8 <= bytes.count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+                    let special = Self.specialBytes(word)
+                    if special == 0 {
+                        index += 8
+                        continue
+                    }
+                    index += special.trailingZeroBitCount >> 3
+                }
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
@@ -164,6 +186,19 @@ public enum CanonicalScanner {
                 }
             }
             return (.notCanonical, start..<index, false)
+        }
+
+        /// A mask whose lowest set bit lies in the first byte (in memory order) of `word` that is
+        /// below 0x20, 0x80 or above, `"` or `\`; zero when there is none. The "has a byte
+        /// below n" test, `(x - n·0x01…) & ~x & 0x80…` (n = 1: a zero byte), flags the lowest
+        /// such byte exactly (no borrow reaches it); the flags above it may be spurious, and
+        /// only the lowest is used.
+        @inline(__always)
+        static func specialBytes(_ word: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+            let control = (word &- ones &* 0x20) & ~word & highs  // bytes below 0x20
+            return control | (word & highs) | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
         }
 
         static func lowerHex(_ c: UInt8) -> UInt8? {
