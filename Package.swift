@@ -81,7 +81,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "intake-bench",
-            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon"],
+            // IntakeTestSupport: the plain HTTP client the socket benchmark shares with the tests.
+            dependencies: ["IntakeCore", "IntakeCrypto", "IntakeLedger", "IntakeDaemon", "IntakeTestSupport"],
             path: "Benchmarks/intake-bench",
             swiftSettings: strict
         ),

@@ -4,6 +4,7 @@
 //
 //   swift build -c release && swift run -c release intake-bench [--files 300] [--size 200000] [--runs 5] [--big-mb 50]
 //   swift build -c release && swift run -c release intake-bench ledger [--events 1000000] [--batch 1000] [--runs 3]
+//   swift build -c release && swift run -c release intake-bench socket [--files 300] [--size 200000] [--clients 8] [--flood 10000]
 //
 // Prints medians and the ratio. docs/performance.md records the figures.
 import Foundation
@@ -19,13 +20,21 @@ struct Options {
     var stockRuns = 3
     var bigMB = 50
     var keep = 0
+    var socket = false
+    var clients = 8
+    var flood = 10_000
 
     init(_ arguments: [String]) {
         if arguments.dropFirst().first == "ledger" {  // the ledger mode reads its own options
             keep = arguments.contains("--keep") ? 1 : 0
             return
         }
-        var iterator = arguments.dropFirst().makeIterator()
+        var arguments = Array(arguments.dropFirst())
+        if arguments.first == "socket" {
+            socket = true
+            arguments.removeFirst()
+        }
+        var iterator = arguments.makeIterator()
         while let flag = iterator.next() {
             let value = iterator.next().flatMap(Int.init) ?? 0
             switch flag {
@@ -35,6 +44,8 @@ struct Options {
             case "--stock-runs": stockRuns = value
             case "--big-mb": bigMB = value
             case "--keep": keep = value
+            case "--clients": clients = value
+            case "--flood": flood = value
             default: fatalError("unknown option \(flag); see the header of Benchmarks/intake-bench/main.swift")
             }
         }
@@ -142,6 +153,12 @@ func freshHome(_ name: String) throws -> String {
     try? FileManager.default.removeItem(atPath: home)
     try FileManager.default.copyItem(atPath: template.root, toPath: home)
     return home
+}
+
+if options.socket {
+    try runSocketBench(files: files, clients: options.clients, flood: options.flood, intakeBinary: intakeBinary, freshHome: freshHome)
+    if options.keep == 0 { try? FileManager.default.removeItem(at: work) } else { print("kept \(work.path)") }
+    exit(0)
 }
 
 // MARK: - intake ingest

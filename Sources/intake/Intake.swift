@@ -7,7 +7,8 @@ struct Intake: AsyncParsableCommand {
         abstract: "Secure intake of sealed Rapid Review scoping returns, into a tamper-evident ledger.",
         discussion: """
         Agencies sign and encrypt a scoping return (stock openssl, or `intake seal`) and drop it in
-        HOME/drop/new (or HOME/drop/AGENCY/new). `intake serve` verifies and decrypts each envelope,
+        HOME/drop/new (or HOME/drop/AGENCY/new), or their upload front end posts it to the socket
+        HOME/intake.sock (`intake submit`, or any HTTP client). `intake serve` verifies and decrypts each envelope,
         checks the signer and the case, keeps the envelope as received in HOME/store (or HOME/quarantine
         with a reason code), records it in the Merkle-log ledger HOME/ledger.sqlite, and updates
         readiness.
@@ -20,7 +21,7 @@ struct Intake: AsyncParsableCommand {
         """,
         subcommands: [
             InitCommand.self, ServeCommand.self, DemoCommand.self, AgencyCommand.self, CaseCommand.self,
-            StatusCommand.self, SealCommand.self, IngestCommand.self, VerifyCommand.self, CheckpointCommand.self,
+            StatusCommand.self, SealCommand.self, SubmitCommand.self, IngestCommand.self, VerifyCommand.self, CheckpointCommand.self,
             ProveCommand.self, ReceiptCommand.self,
         ]
     )

@@ -331,3 +331,37 @@ import Testing
         try await socket.stop()
     }
 }
+
+/// `intake submit`, the front end's command, against a running socket.
+@Suite struct SubmitCommandTests {
+    let pki = sharedPKI
+
+    @Test func submitsKeepsReceiptsAndReportsRejections() async throws {
+        let test = try TestHome(pki: pki)
+        let socket = try await RunningSocket(test)
+        let envelope = try test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("submit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("return.p7m").path, bad = directory.appendingPathComponent("junk.p7m").path
+        try Data(envelope).write(to: URL(fileURLWithPath: good))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: bad))
+
+        let accepted = try await CommandLineTests.run(["submit", "--socket", socket.socketPath, "--receipts", directory.path, good])
+        #expect(accepted.status == 0, "\(accepted)")
+        #expect(accepted.stdout.contains("accepted case=\(TestHome.caseRef) agency=police version=1"), "\(accepted)")
+        let receipt = try [UInt8](Data(contentsOf: directory.appendingPathComponent("\(SHA256.hex(envelope)).receipt")))
+        let verified = try await CommandLineTests.run(["receipt", "verify", "--home", test.layout.root, "--envelope", good,
+                                                       directory.appendingPathComponent("\(SHA256.hex(envelope)).receipt").path])
+        #expect(verified.status == 0 && !receipt.isEmpty, "\(verified)")
+
+        let rejected = try await CommandLineTests.run(["submit", "--socket", socket.socketPath, bad, good])
+        #expect(rejected.status == 1)
+        #expect(rejected.stderr.contains("intake: malformed: \(bad)"), "\(rejected)")
+        #expect(rejected.stdout.contains("\(good): duplicate"), "\(rejected)")
+        try await socket.stop()
+
+        let down = try await CommandLineTests.run(["submit", "--socket", socket.socketPath, good])
+        #expect(down.status == 1 && down.stderr.contains("socket-unavailable"), "\(down)")
+    }
+}

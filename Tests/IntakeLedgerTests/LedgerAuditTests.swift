@@ -9,23 +9,18 @@ import Testing
 /// from the bytes SQLite holds (canonical scan, kind and envelope columns compared as bytes)
 /// without being parsed. Each tampering gives the findings the string-building audit gave.
 @Suite struct LedgerAuditFastPathTests {
-    static let origin = "intake.test/rapid-review"
     static let size = 45
 
     /// A ledger of `size` `return-superseded` events appended in batches of 7 (7 checkpoints).
     struct Fixture {
-        let directory: URL
-        let path: String
-        let signer: Ed25519NoteSigner
-        let ledger: Ledger
+        let base: LedgerFixture
+        var path: String { base.path }
+        var signer: Ed25519NoteSigner { base.signer }
+        var ledger: Ledger { base.ledger }
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("intake-audit-tests-\(UUID().uuidString)", isDirectory: true)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            path = directory.appendingPathComponent("ledger.sqlite").path
-            signer = try Ed25519NoteSigner(name: "intake.test/ledger", key: PrivateKey.generate(.ed25519))
-            ledger = try Ledger(path: path, origin: LedgerAuditFastPathTests.origin, signer: signer)
+            base = try LedgerFixture()
+            let ledger = base.ledger
             var appended = 0
             while appended < LedgerAuditFastPathTests.size {
                 let count = min(7, LedgerAuditFastPathTests.size - appended)
@@ -61,7 +56,7 @@ import Testing
         }
 
         func remove() {
-            try? FileManager.default.removeItem(at: directory)
+            base.remove()
         }
     }
 

@@ -8,7 +8,7 @@ import Testing
 // MARK: - Fixtures
 
 /// A ledger in its own temporary directory, signed by a fresh Ed25519 ledger key.
-private struct LedgerFixture {
+struct LedgerFixture {
     static let origin = "intake.test/rapid-review"
     let directory: URL
     let path: String

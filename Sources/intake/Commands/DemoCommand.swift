@@ -12,10 +12,12 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "The whole journey, end to end, in a temporary home with no set-up.",
         discussion: """
-        Makes a temporary home, a demo agency CA and four agencies, opens a case, starts the drop-directory
-        watcher, and drops sealed returns one by one (one incomplete, then corrected), printing readiness
-        as it changes; drops one envelope signed by a certificate no trust anchor vouches for, which is quarantined with its reason
-        code; prints the final state. Exits 0 and leaves nothing running. --keep keeps the home to explore.
+        Makes a temporary home, a demo agency CA and four agencies, opens a case, starts the daemon's
+        drop-directory watcher and socket, and delivers sealed returns one by one (one incomplete, then
+        corrected; one posted to the socket over HTTP, answered with its signed receipt), printing readiness
+        as it changes; drops one envelope signed by a certificate no trust anchor vouches for, which is
+        quarantined with its reason code; prints the final state and audits the home. Exits 0 and leaves
+        nothing running. --keep keeps the home to explore.
         """
     )
 
@@ -36,18 +38,32 @@ struct DemoCommand: AsyncParsableCommand {
 
         let outcomes = AsyncStream.makeStream(of: Outcome.self)
         let logger = Logger(label: "intake-demo", factory: { _ in SwallowLogHandler() })
-        let pipeline = try Failure.report { try Pipeline(home: demo.home, clock: SystemClock.now) }
-        let drop = try Failure.report { try DropDirectory(pipeline: pipeline) }
-        let service = DropDirectoryService(drop: drop, logger: logger,
+        let runtime = try Failure.report { try Runtime(home: demo.home, clock: SystemClock.now) }
+        let service = DropDirectoryService(current: { runtime.current.drop }, logger: logger,
                                            onOutcome: { _, outcome in outcomes.continuation.yield(outcome) })
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let api = SocketAPI(runtime: runtime, metrics: IntakeMetrics(), logger: logger,
+                            onOutcome: { outcomes.continuation.yield($0) })
+        let socketPath = layout.path(demo.home.settings.listen.unix)
+        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+        let server = HTTPServer(api: api, listeners: [.unix(path: socketPath, group: "")], logger: logger, requestTimeout: .seconds(30),
+                                shutdownGrace: .seconds(5), maxConnections: 8, onReady: { _ in readyContinuation.finish() })
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service), .init(service: server)], logger: logger))
         let running = Task { try await group.run() }
         defer { running.cancel() }
         var iterator = outcomes.stream.makeAsyncIterator()
+        for await _ in ready {}
 
         for step in try demo.steps() {
             print("-> \(step.label)")
-            try Failure.report { try demo.drop(step) }
+            if step.viaSocket {
+                let response = try Failure.report {
+                    try SocketClient.request(unixPath: socketPath, method: "POST", target: "/v1/submissions", body: step.envelope)
+                }
+                let receipt = (try? JSONParser.parse(response.body))?["receipt"]?.stringValue.flatMap { Base64.decode($0) }
+                print("   POST /v1/submissions → HTTP \(response.status)\(receipt.map { ", signed receipt of \($0.count) bytes (CMS) in the answer" } ?? "")")
+            } else {
+                try Failure.report { try demo.drop(step) }
+            }
             guard let outcome = await iterator.next() else { break }
             print("   \(outcome.status.rawValue)\(outcome.reason.map { " (\($0.rawValue): \(outcome.message))" } ?? "")"
                 + "\(outcome.version.map { ", version \($0)" } ?? "")\(outcome.missing.isEmpty ? "" : ", missing \(outcome.missing.joined(separator: ", "))")"

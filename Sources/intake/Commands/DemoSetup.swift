@@ -64,6 +64,8 @@ struct DemoSetup {
         let label: String
         let inbox: String
         let envelope: [UInt8]
+        /// Posted to the socket (as an upload front end would) instead of dropped.
+        var viaSocket = false
     }
 
     func steps() throws -> [Step] {
@@ -80,8 +82,8 @@ struct DemoSetup {
                  envelope: try sealed("health", complete("health", signedOff: false))),
             Step(label: "a sender no trust anchor vouches for drops an envelope into drop/new", inbox: "new",
                  envelope: try sealed("education", complete("education"), signer: rogue)),
-            Step(label: "education drops a complete return into drop/new", inbox: inbox("education"),
-                 envelope: try sealed("education", complete("education"))),
+            Step(label: "education's upload portal posts a complete return to the intake socket (HTTP)", inbox: inbox("education"),
+                 envelope: try sealed("education", complete("education")), viaSocket: true),
             Step(label: "health sends its signed-off return (version 2) into drop/new", inbox: inbox("health"),
                  envelope: try sealed("health", complete("health"))),
             Step(label: "social-care drops a complete return into drop/social-care/new", inbox: inbox("social-care"),
