@@ -85,6 +85,11 @@ extension Ledger {
         for milestone in Milestone.allCases {
             if let text: String = row["due_\(milestone.rawValue)"], let date = LocalDate(text) { overrides[milestone] = date }
         }
+        // Due dates set since opening: the latest per milestone wins.
+        for due in try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, due FROM case_due WHERE case_ref = ? ORDER BY ledger_index"),
+                                    arguments: [ref]) {
+            if let milestone = Milestone(rawValue: due["milestone"]), let date = LocalDate(due["due"] as String) { overrides[milestone] = date }
+        }
         let agencies = try String.fetchAll(db.cachedStatement(sql: "SELECT agency_id FROM case_agency WHERE case_ref = ? ORDER BY ledger_index"),
                                            arguments: [ref])
         var latest: [String: ReturnRecord] = [:]
@@ -97,7 +102,8 @@ extension Ledger {
         for submission in submissions {
             latest[submission["agency_id"]] = try returnRecord(submission)
         }
-        var record = CaseRecord(ref: ref, referred: referred, overrides: overrides, agencies: agencies, latest: latest)
+        var record = CaseRecord(ref: ref, referred: referred, overrides: overrides, agencies: agencies, latest: latest,
+                                packs: try packs(ref, db))
         for milestone in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_milestone WHERE case_ref = ? ORDER BY ledger_index"),
                                           arguments: [ref]) {
             guard let date = LocalDate(milestone["on_date"] as String) else { continue }

@@ -352,7 +352,7 @@ extension Ledger {
         }
         switch event.kind {
         case .submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-             .meetingRecorded, .panelNotified:
+             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .packReleased:
             events[index] = event
         default:
             break
@@ -406,6 +406,19 @@ extension Ledger {
             let detail = event.kind == .meetingRecorded ? string(event, "decision") : ""
             return row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue
                 && row["on_date"] == date && row["detail"] == detail
+        }
+        try check("case_due", [.dueDateSet]) { row, event in
+            row["case_ref"] == string(event, "caseRef") && row["milestone"] == string(event, "milestone") && row["due"] == string(event, "due")
+        }
+        try check("case_alert", [.returnOverdue, .meetingDueSoon, .panelDueSoon]) { row, event in
+            row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue && row["due"] == string(event, "due")
+                && row["agency_id"] == (string(event, "agencyId") ?? "")
+        }
+        try check("pack", [.packReleased]) { row, event in
+            let indices = event["returns"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ",")
+            return row["case_ref"] == string(event, "caseRef") && row["number"] == event["pack"]?.intValue
+                && row["sha256"] == string(event, "packSha256") && row["return_indices"] == indices
+                && row["override"] == event["override"]?.boolValue && row["released_at"] == event.at.rfc3339(milliseconds: true)
         }
     }
 }

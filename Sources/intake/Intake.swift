@@ -22,7 +22,7 @@ struct Intake: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, DemoCommand.self, AgencyCommand.self, CaseCommand.self,
             StatusCommand.self, SealCommand.self, SubmitCommand.self, IngestCommand.self, VerifyCommand.self, CheckpointCommand.self,
-            ProveCommand.self, ReceiptCommand.self,
+            ProveCommand.self, ReceiptCommand.self, PackCommand.self, CalendarCommand.self,
         ]
     )
 }

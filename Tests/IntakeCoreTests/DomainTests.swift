@@ -352,6 +352,8 @@ private let submissionFacts = SubmissionFacts(channel: "drop", envelopeSha256: h
         #expect(Set(LedgerEvent.Kind.allCases.map(\.rawValue)) == [
             "agency-registered", "agency-certificate-added", "case-opened", "agency-expected", "submission-accepted",
             "submission-rejected", "submission-duplicate", "return-superseded", "meeting-recorded", "panel-notified",
+            "due-date-set", "return-overdue", "meeting-due-soon", "panel-due-soon", "pack-released", "scoping-requested",
+            "calendar-imported",
         ])
     }
 }

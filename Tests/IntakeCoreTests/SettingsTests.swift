@@ -66,6 +66,9 @@ import Testing
             division = "scotland"
             [daemon]
             shutdown_grace = 7
+            [alerts]
+            soon = 3
+            command = "mail -s alert unit@example.org"
             """
         let expected = Settings(
             partnership: #"Westshire & Eastshire "Joint" Partnership"#, origin: "intake.west-east.example",
@@ -74,7 +77,8 @@ import Testing
             pack: .init(autoRelease: false),
             listen: .init(unix: "run/intake.sock", tcp: "127.0.0.1:8480", group: "intake-upload", maxConnections: 10,
                           maxConcurrent: 2, maxBodyMemory: 1 << 20, requestTimeout: 5, rate: 3, burst: 4, rejectionsPerHour: 6),
-            calendar: .init(division: "scotland"), daemon: .init(shutdownGrace: 7))
+            calendar: .init(division: "scotland"), daemon: .init(shutdownGrace: 7),
+            alerts: .init(soon: 3, command: "mail -s alert unit@example.org"))
         let settings = try Settings.parse(text)
         #expect(settings == expected)
         #expect(try Settings.parse(settings.fileText()) == expected)
@@ -94,7 +98,7 @@ import Testing
                     "panel_after_meeting", "[policy]", "max_envelope_bytes", "allow_cbc", "allow_rsa_pkcs1v15",
                     "[pack]", "auto_release", "[listen]", "unix", "tcp", "group", "max_connections", "max_concurrent",
                     "max_body_memory", "request_timeout", "rate", "burst", "rejections_per_hour", "[calendar]", "division",
-                    "[ledger]", "checkpoint_command", "[daemon]", "shutdown_grace"] {
+                    "[ledger]", "checkpoint_command", "[daemon]", "shutdown_grace", "[alerts]", "soon", "command"] {
             #expect(file.contains("\n" + key + " = ") || file.contains("\n" + key + "\n"), "\(key)")
         }
         #expect(file.contains("\nrequests = 2\n") && file.contains("\nmax_envelope_bytes = 67108864\n"))
@@ -140,6 +144,7 @@ import Testing
         (head + "[listen]\nmax_body_memory = 1024\n", "out-of-range", "listen.max_body_memory", 4),
         (head + "[daemon]\nshutdown_grace = 0\n", "out-of-range", "daemon.shutdown_grace", 4),
         (head + "[daemon]\ngrace = 1\n", "unknown-key", "daemon.grace", 4),
+        (head + "[alerts]\nsoon = 16\n", "out-of-range", "alerts.soon", 4),
         (head + "[calendar]\ndivision = \"wales\"\n", "invalid-value", "calendar.division", 4),
         (head + "[calendar]\ndivision = \"England-and-Wales\"\n", "invalid-value", "calendar.division", 4),
         // Malformed TOML comes through with the TOML code and line.

@@ -328,6 +328,7 @@ private func record(_ fixture: LedgerFixture, _ opened: OpenedReturn, label: Str
         let fixture = try fixtureWithCase()
         defer { fixture.remove() }
         _ = try record(fixture, opened(returnBytes(agencyId: "police"), signedBy: "police"), label: "p1")
+        try fillIssueFiveTables(fixture)
         try fixture.ledger.recordMeeting(ref: caseRef, held: referral.adding(days: 10), decision: "no-review", at: instant(200))
         let tables = try fixture.ledger.read { db in
             try String.fetchAll(db, sql: """
@@ -336,7 +337,7 @@ private func record(_ fixture: LedgerFixture, _ opened: OpenedReturn, label: Str
                 """)
         }
         #expect(Set(tables) == ["log_entry", "log_node", "checkpoint", "agency", "agency_certificate", "case_file",
-                                "case_agency", "submission", "case_milestone"])
+                                "case_agency", "submission", "case_milestone", "case_due", "case_alert", "pack"])
         let before = try storedLog(fixture.ledger)
         let raw = try DatabaseQueue(path: fixture.path)
         for table in tables {
@@ -363,6 +364,15 @@ private func record(_ fixture: LedgerFixture, _ opened: OpenedReturn, label: Str
     }
 }
 
+/// A row in each table of migration v2: a changed due date, an alert and a pack.
+private func fillIssueFiveTables(_ fixture: LedgerFixture) throws {
+    try fixture.ledger.setDue(ref: caseRef, milestone: .returns, due: referral.adding(days: 9), at: instant(150))
+    try fixture.ledger.recordAlerts([DeadlineAlert(kind: .returnOverdue, caseRef: caseRef, agencyId: "health", due: referral.adding(days: 9))],
+                                    at: instant(160))
+    try fixture.ledger.recordPack(ref: caseRef, number: 1, sha256: String(repeating: "ab", count: 32), returnIndices: [6],
+                                  recipients: [], missing: ["health"], overrideReason: "test", at: instant(170))
+}
+
 extension LedgerMerkleLogTests {
     /// `INSERT OR REPLACE` deletes the row it replaces; SQLite fires DELETE triggers for
     /// that only with `recursive_triggers` on, which the ledger's own connections must set.
@@ -370,9 +380,10 @@ extension LedgerMerkleLogTests {
         let fixture = try fixtureWithCase()
         defer { fixture.remove() }
         _ = try record(fixture, opened(returnBytes(agencyId: "police"), signedBy: "police"), label: "p1")
+        try fillIssueFiveTables(fixture)
         try fixture.ledger.recordMeeting(ref: caseRef, held: referral.adding(days: 10), decision: "no-review", at: instant(200))
         let before = try storedLog(fixture.ledger)
-        for table in Migrations.appendOnlyTables {
+        for table in Migrations.appendOnlyTables + Migrations.v2Tables {
             #expect(try count(table, fixture.ledger) > 0, "\(table)")
             let error = #expect(throws: DatabaseError.self, "REPLACE \(table)") {
                 try fixture.ledger.pool.write { db in

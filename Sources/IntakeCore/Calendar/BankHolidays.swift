@@ -119,3 +119,11 @@ public struct BankHolidaysError: Error, Sendable, Equatable, CustomStringConvert
 
     public var description: String { "\(code): \(message)" }
 }
+
+extension BankHolidays {
+    /// `newer` (an imported gov.uk file) for the years it covers, `self` for the others.
+    public func overlaid(with newer: BankHolidays) -> BankHolidays {
+        BankHolidays(dates: newer.dates.union(dates.filter { !newer.covers.contains($0.year) }),
+                     covers: min(covers.lowerBound, newer.covers.lowerBound)...max(covers.upperBound, newer.covers.upperBound))
+    }
+}

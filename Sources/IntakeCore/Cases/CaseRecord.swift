@@ -10,10 +10,13 @@ public struct CaseRecord: Sendable, Equatable {
     public var latest: [String: ReturnRecord]
     public var meeting: (held: LocalDate, decision: String)?
     public var panelNotified: LocalDate?
+    /// Released meeting packs, oldest first.
+    public var packs: [PackRecord]
 
     public init(ref: String, referred: LocalDate, overrides: [Milestone: LocalDate] = [:], agencies: [String],
                 latest: [String: ReturnRecord] = [:], meeting: (held: LocalDate, decision: String)? = nil,
-                panelNotified: LocalDate? = nil) {
+                panelNotified: LocalDate? = nil, packs: [PackRecord] = []) {
+        self.packs = packs
         self.ref = ref
         self.referred = referred
         self.overrides = overrides
@@ -26,7 +29,7 @@ public struct CaseRecord: Sendable, Equatable {
     public static func == (lhs: CaseRecord, rhs: CaseRecord) -> Bool {
         lhs.ref == rhs.ref && lhs.referred == rhs.referred && lhs.overrides == rhs.overrides
             && lhs.agencies == rhs.agencies && lhs.latest == rhs.latest && lhs.meeting?.held == rhs.meeting?.held
-            && lhs.meeting?.decision == rhs.meeting?.decision && lhs.panelNotified == rhs.panelNotified
+            && lhs.meeting?.decision == rhs.meeting?.decision && lhs.panelNotified == rhs.panelNotified && lhs.packs == rhs.packs
     }
 
     /// A case is closed once the Panel has been notified: nothing more is accepted for it.

@@ -27,6 +27,8 @@ public struct CaseStatus: Sendable, Equatable {
     public var today: LocalDate
     public var meeting: (held: LocalDate, decision: String)?
     public var panelNotified: LocalDate?
+    /// Released meeting packs, oldest first (the last is current; earlier ones are superseded).
+    public var packs: [PackRecord]
 
     public static func == (lhs: CaseStatus, rhs: CaseStatus) -> Bool {
         lhs.json == rhs.json
@@ -35,13 +37,16 @@ public struct CaseStatus: Sendable, Equatable {
     /// How many expected agencies have a complete latest return.
     public var completeCount: Int { agencies.filter { $0.state == .complete }.count }
 
+    /// `packReleased` defaults to whether the record holds a released pack.
     public init(record: CaseRecord, timescales: Settings.Timescales, calendar: WorkingCalendar, today: LocalDate,
-                packReleased: Bool = false) {
+                packReleased: Bool? = nil) {
+        let packReleased = packReleased ?? !record.packs.isEmpty
         caseRef = record.ref
         referred = record.referred
         self.today = today
         meeting = record.meeting
         panelNotified = record.panelNotified
+        packs = record.packs
         deadlines = Deadlines.compute(referred: record.referred, timescales: timescales, calendar: calendar,
                                       meetingHeld: record.meeting?.held, overrides: record.overrides)
         let returnsDue = deadlines.returns
@@ -98,6 +103,13 @@ public struct CaseStatus: Sendable, Equatable {
             members["meeting"] = .object(["held": .string(meeting.held.description), "decision": .string(meeting.decision)])
         }
         if let panelNotified { members["panelNotified"] = .string(panelNotified.description) }
+        if !packs.isEmpty {
+            members["packs"] = .array(packs.map { pack in
+                .object(["number": .int(pack.number), "sha256": .string(pack.sha256), "ledgerIndex": .int(pack.ledgerIndex),
+                         "releasedAt": .string(pack.releasedAt.rfc3339(milliseconds: true)), "override": .bool(pack.isOverride),
+                         "superseded": .bool(pack.number != packs.last?.number)])
+            })
+        }
         return .object(members)
     }
 }

@@ -15,6 +15,18 @@ public struct LedgerEvent: Sendable, Equatable {
         case returnSuperseded = "return-superseded"
         case meetingRecorded = "meeting-recorded"
         case panelNotified = "panel-notified"
+        /// A milestone's due date changed after the case was opened (`intake case set-due`).
+        case dueDateSet = "due-date-set"
+        /// The deadline sweeper's alerts, raised once each per due date.
+        case returnOverdue = "return-overdue"
+        case meetingDueSoon = "meeting-due-soon"
+        case panelDueSoon = "panel-due-soon"
+        /// A meeting pack was released (`packs/REF/pack-N.p7m`).
+        case packReleased = "pack-released"
+        /// Signed scoping requests were issued to an agency (`intake case requests`).
+        case scopingRequested = "scoping-requested"
+        /// A newer bank-holiday calendar was imported (`intake calendar import`).
+        case calendarImported = "calendar-imported"
     }
 
     public var kind: Kind
@@ -87,5 +99,26 @@ extension LedgerEvent {
 
     public static func panelNotified(caseRef: String, on date: LocalDate, at: UTCInstant) -> LedgerEvent {
         LedgerEvent(.panelNotified, at: at, ["caseRef": .string(caseRef), "on": .string(date.description)])
+    }
+
+    public static func dueDateSet(caseRef: String, milestone: Milestone, due: LocalDate, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.dueDateSet, at: at, ["caseRef": .string(caseRef), "milestone": .string(milestone.rawValue),
+                                           "due": .string(due.description)])
+    }
+
+    public static func alert(_ alert: DeadlineAlert, at: UTCInstant) -> LedgerEvent {
+        var fields: [String: JSONValue] = ["caseRef": .string(alert.caseRef), "due": .string(alert.due.description)]
+        if let agency = alert.agencyId { fields["agencyId"] = .string(agency) }
+        return LedgerEvent(alert.kind.eventKind, at: at, fields)
+    }
+
+    public static func scopingRequested(caseRef: String, agencyId: String, due: LocalDate, requestSha256: String, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.scopingRequested, at: at, ["caseRef": .string(caseRef), "agencyId": .string(agencyId),
+                                                 "due": .string(due.description), "requestSha256": .string(requestSha256)])
+    }
+
+    public static func calendarImported(sha256: String, division: String, first: LocalDate, last: LocalDate, at: UTCInstant) -> LedgerEvent {
+        LedgerEvent(.calendarImported, at: at, ["sha256": .string(sha256), "division": .string(division),
+                                                 "first": .string(first.description), "last": .string(last.description)])
     }
 }

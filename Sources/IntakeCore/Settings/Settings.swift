@@ -30,12 +30,14 @@ public struct Settings: Sendable, Equatable {
     public var calendar: Calendar
     public var ledger: Ledger
     public var daemon: Daemon
+    public var alerts: Alerts
 
     public init(
         partnership: String, origin: String, timescales: Timescales = Timescales(),
         policy: Policy = Policy(), pack: Pack = Pack(), listen: Listen = Listen(),
-        calendar: Calendar = Calendar(), ledger: Ledger = Ledger(), daemon: Daemon = Daemon()
+        calendar: Calendar = Calendar(), ledger: Ledger = Ledger(), daemon: Daemon = Daemon(), alerts: Alerts = Alerts()
     ) {
+        self.alerts = alerts
         self.partnership = partnership
         self.origin = origin
         self.timescales = timescales
@@ -150,6 +152,22 @@ public struct Settings: Sendable, Equatable {
         public static let rejectionsPerHourRange = 1...1_000_000
     }
 
+    /// `[alerts]`: the deadline sweeper (`return-overdue`, `meeting-due-soon`, `panel-due-soon`).
+    public struct Alerts: Sendable, Equatable {
+        /// `soon`: working days before the meeting or Panel deadline from which it is "due soon".
+        public var soon: Int
+        /// `command`: run by `/bin/sh -c` with each alert's JSON on its standard input (e.g. to
+        /// mail the business unit); empty for none.
+        public var command: String
+
+        public init(soon: Int = 2, command: String = "") {
+            self.soon = soon
+            self.command = command
+        }
+
+        public static let soonRange = 0...15
+    }
+
     /// `[daemon]`: the running service.
     public struct Daemon: Sendable, Equatable {
         /// `shutdown_grace`: seconds that SIGTERM/SIGINT waits for inputs in flight to finish
@@ -211,7 +229,7 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension Settings {
-    static let sections = ["timescales", "policy", "pack", "listen", "calendar", "ledger", "daemon"]
+    static let sections = ["timescales", "policy", "pack", "listen", "calendar", "ledger", "daemon", "alerts"]
 
     /// Reads `intake.toml`.
     public static func parse(_ text: String) throws(SettingsError) -> Settings {
@@ -294,6 +312,13 @@ extension Settings {
                 case ("listen", "rejections_per_hour"):
                     settings.listen.rejectionsPerHour = try field.integer(in: Listen.rejectionsPerHourRange)
                 case ("daemon", "shutdown_grace"): settings.daemon.shutdownGrace = try field.integer(in: Daemon.shutdownGraceRange)
+                case ("alerts", "soon"): settings.alerts.soon = try field.integer(in: Alerts.soonRange)
+                case ("alerts", "command"):
+                    let command = try field.string()
+                    guard !command.unicodeScalars.contains(where: isControl) else {
+                        throw field.invalid("must be one line without control characters")
+                    }
+                    settings.alerts.command = command
                 case ("calendar", "division"):
                     let division = try field.string()
                     guard Calendar.divisions.contains(division) else {
@@ -420,6 +445,14 @@ extension Settings {
         [daemon]
         # Seconds SIGTERM/SIGINT waits for inputs in flight before closing what remains.
         shutdown_grace = \(daemon.shutdownGrace)
+
+        [alerts]
+        # The daemon raises return-overdue, meeting-due-soon and panel-due-soon once each (a
+        # ledger event and a log line). "Due soon": this many working days before, or fewer.
+        soon = \(alerts.soon)
+        # A command run (by /bin/sh -c) with each alert's JSON on its standard input, e.g. to
+        # mail the business unit; empty for none.
+        command = \(TOML.quoted(alerts.command))
 
         """
     }

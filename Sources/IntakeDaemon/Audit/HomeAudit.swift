@@ -29,6 +29,26 @@ public enum HomeAudit {
                 continue
             }
         }
+        // Every released pack is in packs/REF/ with the SHA-256 its event names; no pack file
+        // is there without one.
+        for record in try home.ledger.caseRecords() {
+            let directory = "\(home.layout.packs)/\(record.ref)"
+            for pack in record.packs {
+                let name = "pack-\(pack.number).p7m"
+                guard let actual = hashFile("\(directory)/\(name)") else {
+                    audit.findings.append(.init(code: "pack-missing", index: pack.ledgerIndex, message: "packs/\(record.ref)/\(name) is missing"))
+                    continue
+                }
+                if actual != pack.sha256 {
+                    audit.findings.append(.init(code: "pack-altered", index: pack.ledgerIndex,
+                                                message: "packs/\(record.ref)/\(name) no longer hashes to what its event names"))
+                }
+            }
+            let recorded = Set(record.packs.map { "pack-\($0.number).p7m" })
+            for name in (try? Directory.names(in: directory)) ?? [] where !name.hasPrefix(".") && !recorded.contains(name) {
+                audit.findings.append(.init(code: "unrecorded-file", index: nil, message: "packs/\(record.ref)/\(name) is not accounted for by any event"))
+            }
+        }
         for name in (try? Directory.names(in: home.layout.store)) ?? [] where !name.hasPrefix(".") {
             let sha = name.hasSuffix(".p7m") ? String(name.dropLast(4)) : name
             if !referenced.contains(sha) {

@@ -28,7 +28,17 @@ public final class Home: Sendable {
             throw HomeError("bad-settings", "\(layout.settings): \(error.description)")
         }
         let division = BankHolidays.Division(rawValue: settings.calendar.division) ?? .englandAndWales
-        calendar = WorkingCalendar(holidays: BankHolidays.embedded(division: division))
+        // A gov.uk file imported with `intake calendar import` overrides the embedded one for
+        // the years it covers.
+        var holidays = BankHolidays.embedded(division: division)
+        if access(layout.bankHolidays, F_OK) == 0 {
+            do {
+                holidays = holidays.overlaid(with: try BankHolidays.parse(bytes: DurableFile.read(layout.bankHolidays), division: division))
+            } catch {
+                throw HomeError("bad-calendar", "\(layout.bankHolidays): \(error)")
+            }
+        }
+        calendar = WorkingCalendar(holidays: holidays)
         if !readOnly { try Self.checkPrivateKeyModes(layout) }
         intakeCertificate = try Certificate(pem: DurableFile.read(layout.intakeCertificate))
         intakeKey = readOnly ? nil : try PrivateKey(pem: DurableFile.read(layout.intakeKey))

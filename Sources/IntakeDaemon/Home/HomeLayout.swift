@@ -29,6 +29,8 @@ public struct HomeLayout: Sendable, Equatable {
     public var quarantine: String { path("quarantine") }
     public var receipts: String { path("receipts") }
     public var packs: String { path("packs") }
+    /// A gov.uk bank-holidays file imported with `intake calendar import`.
+    public var bankHolidays: String { path("bank-holidays.json") }
 
     public var intakeKey: String { privateKey("intake.key") }
     public var intakeCertificate: String { path("keys/intake.crt") }

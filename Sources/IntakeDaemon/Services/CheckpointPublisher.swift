@@ -73,39 +73,7 @@ public final class CheckpointPublisher: Sendable {
         return last
     }
 
-    /// Runs `command` with `input` on its standard input, without waiting for it; its exit
-    /// status is logged when it ends. (`intake serve` ignores SIGPIPE: a command that does not
-    /// read its input cannot stop the daemon.)
     private func run(_ command: String, input: String) {
-        var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { return }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
-        posix_spawn_file_actions_addclose(&actions, pipeFDs[1])
-        let arguments = ["/bin/sh", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, nil, &argv, environ)
-        close(pipeFDs[0])
-        guard spawned == 0 else {
-            close(pipeFDs[1])
-            logger.error("checkpoint command could not start", metadata: ["errno": "\(spawned)"])
-            return
-        }
-        let writeEnd = pipeFDs[1], child = pid
-        let logger = self.logger
-        DispatchQueue.global().async {
-            try? DurableFile.writeAll(Array(input.utf8), to: writeEnd, path: "checkpoint command")
-            close(writeEnd)
-            var status: Int32 = 0
-            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-            let exit = (status >> 8) & 0xff
-            if status & 0x7f != 0 || exit != 0 {
-                logger.warning("checkpoint command failed", metadata: ["status": "\(status)"])
-            }
-        }
+        ShellCommand.start(command, input: input, logger: logger, purpose: "checkpoint command")
     }
 }

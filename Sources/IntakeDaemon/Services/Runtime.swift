@@ -12,6 +12,7 @@ public final class Runtime: Sendable {
         public let pipeline: Pipeline
         public let drop: DropDirectory
         public let receipts: ReceiptIssuer
+        public let packs: PackReleaser
     }
 
     let clock: @Sendable () -> UTCInstant
@@ -25,7 +26,8 @@ public final class Runtime: Sendable {
     private static func build(_ home: Home, clock: @escaping @Sendable () -> UTCInstant) throws -> Current {
         let pipeline = try Pipeline(home: home, clock: clock)
         let drop = try DropDirectory(pipeline: pipeline)
-        return Current(home: home, pipeline: pipeline, drop: drop, receipts: drop.receipts)
+        return Current(home: home, pipeline: pipeline, drop: drop, receipts: drop.receipts,
+                       packs: try PackReleaser(home: home, clock: clock))
     }
 
     public var current: Current { state.withLock { $0 } }

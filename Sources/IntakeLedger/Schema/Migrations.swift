@@ -99,9 +99,47 @@ enum Migrations {
         "case_file", "case_agency", "submission", "case_milestone",
     ]
 
+    /// v2 (issue 5): deadlines changed after opening, the sweeper's alerts, released packs.
+    static let v2 = """
+    -- A milestone's due date set after the case was opened; the latest row per (case,
+    -- milestone) wins over the case_file column.
+    CREATE TABLE case_due (
+        ledger_index INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+        case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+        milestone    TEXT    NOT NULL CHECK (milestone IN ('requests', 'returns', 'meeting', 'panel')),
+        due          TEXT    NOT NULL
+    );
+
+    -- Deadline alerts, raised once each per due date.
+    CREATE TABLE case_alert (
+        ledger_index INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+        case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+        kind         TEXT    NOT NULL CHECK (kind IN ('return-overdue', 'meeting-due-soon', 'panel-due-soon')),
+        agency_id    TEXT    NOT NULL DEFAULT '',
+        due          TEXT    NOT NULL,
+        UNIQUE (case_ref, kind, agency_id, due)
+    );
+
+    -- Released meeting packs: packs/REF/pack-N.p7m.
+    CREATE TABLE pack (
+        ledger_index   INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+        case_ref       TEXT    NOT NULL REFERENCES case_file(ref),
+        number         INTEGER NOT NULL CHECK (number >= 1),
+        sha256         TEXT    NOT NULL CHECK (length(sha256) = 64),
+        released_at    TEXT    NOT NULL,
+        return_indices TEXT    NOT NULL,
+        override       INTEGER NOT NULL CHECK (override IN (0, 1)),
+        UNIQUE (case_ref, number)
+    );
+    """
+
+    static let v2Tables = ["case_due", "case_alert", "pack"]
+
     /// Triggers that lock every row once committed.
-    static var v1Triggers: String {
-        appendOnlyTables.map { table in
+    static var v1Triggers: String { triggers(appendOnlyTables) }
+
+    static func triggers(_ tables: [String]) -> String {
+        tables.map { table in
             """
             CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
             BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: \(table) rows cannot be updated'); END;
@@ -116,6 +154,10 @@ enum Migrations {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
             try db.execute(sql: v1Triggers)
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+            try db.execute(sql: triggers(v2Tables))
         }
         return migrator
     }

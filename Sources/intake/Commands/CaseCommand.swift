@@ -7,8 +7,8 @@ import IntakeLedger
 struct CaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
-        abstract: "Open cases, list them, and record the meeting and the Panel notification.",
-        subcommands: [Open.self, List.self, Show.self, Meeting.self, Notified.self]
+        abstract: "Open cases, list them, change deadlines, issue scoping requests, record the meeting and the Panel notification.",
+        subcommands: [Open.self, List.self, Show.self, SetDue.self, Requests.self, Meeting.self, Notified.self]
     )
 
     struct Open: ParsableCommand {

@@ -27,6 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
         max_connections, max_concurrent, max_body_memory, request_timeout, rate, burst and
         rejections_per_hour. The API is docs/openapi.json.
 
+        Meeting packs: when every expected agency's latest return is complete, the next pack is released
+        to HOME/packs/REF/pack-N.p7m, encrypted to HOME/pack-recipients/ ([pack] auto_release); a return
+        accepted after a release produces pack N+1. Deadlines: at start and at each new day (Europe/London)
+        return-overdue, meeting-due-soon and panel-due-soon are raised once each (ledger, log, [alerts]
+        command).
+
         Each new signed checkpoint is appended to HOME/checkpoints.log and given to [ledger]
         checkpoint_command. Logs one logfmt line per event on stderr (journald takes it).
 
@@ -68,16 +74,24 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("ready", metadata: ["home": "\(opened.layout.root)", "treeSize": "\((try? opened.ledger.treeSize()) ?? 0)",
                                             "listen": "\(listeners.map(HTTPServer.describeListener).joined(separator: ","))"])
         }
+        // After each input: the Status line, and the meeting pack when this return completes
+        // the set (or arrives after a release).
+        let afterInput: @Sendable (Outcome) -> Void = { outcome in
+            status.record(outcome)
+            if outcome.status == .accepted || outcome.status == .acceptedIncomplete, outcome.isNew, let ref = outcome.caseRef {
+                if runtime.current.packs.releaseIfDueLogging(ref, logger: logger) != nil { publisher.publish() }
+            }
+        }
         let drop = DropDirectoryService(current: { runtime.current.drop }, logger: logger, publisher: publisher, metrics: metrics,
-                                        onReady: { status.partReady() }, onOutcome: { _, outcome in status.record(outcome) })
-        let api = SocketAPI(runtime: runtime, metrics: metrics, logger: logger, publisher: publisher,
-                            onOutcome: { status.record($0) })
+                                        onReady: { status.partReady() }, onOutcome: { _, outcome in afterInput(outcome) })
+        let api = SocketAPI(runtime: runtime, metrics: metrics, logger: logger, publisher: publisher, onOutcome: afterInput)
         let server = HTTPServer(api: api, listeners: listeners, logger: logger, requestTimeout: .seconds(settings.listen.requestTimeout),
                                 shutdownGrace: .seconds(settings.daemon.shutdownGrace), maxConnections: settings.listen.maxConnections,
                                 onReady: { _ in status.partReady() })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: drop), .init(service: server),
             .init(service: ReloadService(runtime: runtime, logger: logger, notifier: notifier, signals: hangups)),
+            .init(service: DeadlineSweeper(runtime: runtime, logger: logger)),
         ]
         if let interval = SystemdNotifier.watchdogInterval(environment: environment, pid: getpid()) {
             services.append(.init(service: WatchdogService(notifier: notifier, interval: interval) {

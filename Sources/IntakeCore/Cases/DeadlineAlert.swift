@@ -1,0 +1,57 @@
+/// The deadline sweeper's policy (DESIGN §2, issue 5): which alerts a case calls for today.
+/// Each alert is raised once per (case, kind, agency, due date): a changed due date can raise
+/// it again. Pure: `today` is passed in.
+///
+/// - `return-overdue`: an expected agency's latest return is not complete and today is past
+///   the returns deadline (one per agency);
+/// - `meeting-due-soon`: no meeting recorded and the meeting deadline is `soon` working days
+///   away or fewer (or past);
+/// - `panel-due-soon`: the Panel not notified and its deadline is `soon` working days away or
+///   fewer (or past).
+///
+/// A closed case (Panel notified) raises nothing.
+public struct DeadlineAlert: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case returnOverdue = "return-overdue"
+        case meetingDueSoon = "meeting-due-soon"
+        case panelDueSoon = "panel-due-soon"
+
+        public var eventKind: LedgerEvent.Kind {
+            switch self {
+            case .returnOverdue: .returnOverdue
+            case .meetingDueSoon: .meetingDueSoon
+            case .panelDueSoon: .panelDueSoon
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var caseRef: String
+    /// For `return-overdue`, the agency.
+    public var agencyId: String?
+    public var due: LocalDate
+
+    public init(kind: Kind, caseRef: String, agencyId: String? = nil, due: LocalDate) {
+        self.kind = kind
+        self.caseRef = caseRef
+        self.agencyId = agencyId
+        self.due = due
+    }
+
+    /// The alerts `status` calls for, less those in `raised`.
+    public static func due(for status: CaseStatus, calendar: WorkingCalendar, soon: Int, raised: Set<DeadlineAlert>) -> [DeadlineAlert] {
+        guard status.panelNotified == nil else { return [] }
+        var alerts: [DeadlineAlert] = []
+        for agency in status.agencies where agency.overdue {
+            alerts.append(DeadlineAlert(kind: .returnOverdue, caseRef: status.caseRef, agencyId: agency.agencyId,
+                                        due: status.deadlines.returns))
+        }
+        if status.meeting == nil, status.workingDaysLeft(.meeting, calendar: calendar) <= soon {
+            alerts.append(DeadlineAlert(kind: .meetingDueSoon, caseRef: status.caseRef, due: status.deadlines.meeting))
+        }
+        if status.workingDaysLeft(.panel, calendar: calendar) <= soon {
+            alerts.append(DeadlineAlert(kind: .panelDueSoon, caseRef: status.caseRef, due: status.deadlines.panel))
+        }
+        return alerts.filter { !raised.contains($0) }
+    }
+}

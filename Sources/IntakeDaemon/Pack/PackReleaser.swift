@@ -1,0 +1,159 @@
+public import IntakeCore
+public import Logging
+public import IntakeCrypto
+import IntakeLedger
+import Glibc
+import Synchronization
+
+/// Releases meeting packs (issue 5, docs/meeting-pack.md): opens each expected agency's
+/// latest stored envelope again (in memory), builds the pack (`MeetingPack`), encrypts it as
+/// a CMS AuthEnvelopedData (AES-256-GCM) to every certificate in `pack-recipients/`, writes
+/// `packs/REF/pack-N.p7m` durably, then records `pack-released` naming its SHA-256. The
+/// plaintext archive lives in memory only and is wiped once encrypted.
+public final class PackReleaser: Sendable {
+    public struct Released: Sendable, Equatable {
+        public var caseRef: String
+        public var number: Int
+        public var path: String
+        public var sha256: String
+        public var ledgerIndex: Int
+        public var missing: [String]
+        public var returns: Int
+    }
+
+    let home: Home
+    let opener: EnvelopeOpener
+    let clock: @Sendable () -> UTCInstant
+    /// One release at a time in this process: pack numbers are taken in order.
+    private let releasing = Mutex<Void>(())
+
+    public init(home: Home, clock: @escaping @Sendable () -> UTCInstant) throws {
+        self.home = home
+        opener = try home.opener()
+        self.clock = clock
+    }
+
+    /// Releases the next pack of `ref` when the automatic policy calls for one (and
+    /// `[pack] auto_release` is on); nil otherwise.
+    public func releaseIfDue(_ ref: String) throws -> Released? {
+        try releasing.withLock { _ in
+            guard let record = try home.ledger.caseRecord(ref) else { return nil }
+            guard case .release(let number, let missing) = PackPolicy.automatic(record, autoRelease: home.settings.pack.autoRelease)
+            else { return nil }
+            return try release(record, number: number, missing: missing, reason: nil)
+        }
+    }
+
+    /// Every open case's due release (the daemon's start-up and periodic catch-up).
+    public func releaseAllDue() throws -> [Released] {
+        try home.ledger.caseRecords().filter { !$0.isClosed }.compactMap { try releaseIfDue($0.ref) }
+    }
+
+    /// `intake pack release REF [--override --reason TEXT]`.
+    public func release(_ ref: String, overrideReason: String?) throws -> Released {
+        try releasing.withLock { _ in
+            guard let record = try home.ledger.caseRecord(ref) else { throw HomeError("unknown-case", "no case \(ref)") }
+            switch PackPolicy.onDemand(record, override: overrideReason != nil) {
+            case .refuse(let code, let message): throw HomeError(code, message)
+            case .hold: throw HomeError("not-ready", "nothing to release")
+            case .release(let number, let missing):
+                return try release(record, number: number, missing: missing, reason: missing.isEmpty ? nil : overrideReason)
+            }
+        }
+    }
+
+    /// The certificates in `pack-recipients/` (`*.pem`, `*.crt`).
+    public func recipients() throws -> [Certificate] {
+        var certificates: [Certificate] = []
+        for name in try Directory.names(in: home.layout.packRecipients).sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            do {
+                certificates += try Certificate.all(pem: DurableFile.read("\(home.layout.packRecipients)/\(name)"))
+            } catch {
+                throw HomeError("bad-recipient", "pack-recipients/\(name) holds no readable PEM certificate")
+            }
+        }
+        guard !certificates.isEmpty else {
+            throw HomeError("no-recipients", "pack-recipients/ holds no certificate to encrypt the meeting pack to")
+        }
+        return certificates
+    }
+
+    private func release(_ record: CaseRecord, number: Int, missing: [String], reason: String?) throws -> Released {
+        let recipients = try recipients()
+        let now = clock()
+        let ledger = home.ledger
+        guard let checkpoint = try ledger.latestSignedCheckpoint() else { throw HomeError("no-checkpoint", "the ledger has no checkpoint") }
+        let known = try ledger.pinnedCertificatePEMs().flatMap { try Certificate.all(pem: Array($0.utf8)) }
+        var returns: [MeetingPack.Return] = []
+        for agency in record.agencies {
+            guard let latest = record.latest[agency] else { continue }
+            let stored = try DurableFile.read(EnvelopeStore(layout: home.layout).storedPath(latest.envelopeSha256), limit: 5 << 30)
+            guard SHA256.hex(stored) == latest.envelopeSha256 else {
+                throw HomeError("envelope-altered", "store/\(latest.envelopeSha256).p7m no longer hashes to its name")
+            }
+            // Opened as at its receipt: a certificate that has expired since does not matter.
+            let content: [UInt8]
+            switch opener.open(stored, receivedAt: latest.receivedAt.secondsSinceEpoch, knownSigners: known) {
+            case .failure(let rejection):
+                throw HomeError("envelope-unreadable", "store/\(latest.envelopeSha256).p7m no longer opens (\(rejection.reason.rawValue))")
+            case .success(let opened): content = opened.content
+            }
+            guard SHA256.hex(content) == latest.contentSha256, let document = ScopingReturn.validate(bytes: content).scopingReturn else {
+                throw HomeError("content-mismatch", "the return in store/\(latest.envelopeSha256).p7m is not the one recorded")
+            }
+            let proof = try ledger.tlogProof(index: latest.ledgerIndex).format()
+            returns.append(MeetingPack.Return(agencyId: agency, record: latest, content: content, document: document, tlogProof: proof))
+        }
+        let status = CaseStatus(record: record, timescales: home.settings.timescales, calendar: home.calendar, today: now.londonDate)
+        let input = MeetingPack.Input(partnership: home.settings.partnership, status: status, number: number, releasedAt: now,
+                                      overrideReason: reason, missing: missing, returns: returns, checkpoint: checkpoint.note,
+                                      calendar: home.calendar)
+        var archive = try MeetingPack.archive(input)
+        defer { archive.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
+        let sealed = try EnvelopeSealer.encrypt(archive, to: recipients, cipher: .aes256GCM)
+        let directory = "\(home.layout.packs)/\(record.ref)"
+        if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw StorageError.errno("cannot create", directory) }
+        let name = "pack-\(number).p7m"
+        try DurableFile.write(sealed, to: directory, name: name, mode: 0o440)
+        let sha256 = SHA256.hex(sealed)
+        let index = try ledger.recordPack(ref: record.ref, number: number, sha256: sha256,
+                                          returnIndices: PackPolicy.currentReturns(record),
+                                          recipients: recipients.map(\.fingerprint), missing: missing, overrideReason: reason, at: now)
+        return Released(caseRef: record.ref, number: number, path: "\(directory)/\(name)", sha256: sha256, ledgerIndex: index,
+                        missing: missing, returns: returns.count)
+    }
+}
+
+extension PackReleaser {
+    /// `releaseIfDue` for the daemon: logs each release (or why it failed) and never throws.
+    @discardableResult
+    public func releaseIfDueLogging(_ ref: String, logger: Logger) -> Released? {
+        do {
+            guard let released = try releaseIfDue(ref) else { return nil }
+            log(released, logger: logger)
+            return released
+        } catch {
+            logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(Self.code(error))"])
+            return nil
+        }
+    }
+
+    /// `releaseAllDue` for the daemon, logging as `releaseIfDueLogging`.
+    @discardableResult
+    public func releaseAllDueLogging(_ logger: Logger) -> [Released] {
+        guard let records = try? home.ledger.caseRecords() else { return [] }
+        return records.filter { !$0.isClosed }.compactMap { releaseIfDueLogging($0.ref, logger: logger) }
+    }
+
+    func log(_ released: Released, logger: Logger) {
+        logger.info("meeting pack released", metadata: [
+            "case": "\(released.caseRef)", "pack": "\(released.number)", "sha256": "\(released.sha256.prefix(16))",
+            "index": "\(released.ledgerIndex)", "returns": "\(released.returns)",
+            "missing": "\(released.missing.isEmpty ? "none" : released.missing.joined(separator: ","))",
+        ])
+    }
+
+    static func code(_ error: any Error) -> String {
+        (error as? HomeError)?.code ?? (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? (error as? CryptoError)?.code ?? "error"
+    }
+}

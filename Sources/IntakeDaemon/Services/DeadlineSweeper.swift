@@ -1,0 +1,70 @@
+public import IntakeCore
+import IntakeLedger
+public import Logging
+public import ServiceLifecycle
+
+/// The deadline sweeper (issue 5): at start and whenever the date in Europe/London changes
+/// (working-day boundaries), raises each due `return-overdue`, `meeting-due-soon` and
+/// `panel-due-soon` alert once (`DeadlineAlert`): a ledger event, a log line, and
+/// `[alerts] command` with the alert's JSON. It also releases any meeting pack that is due
+/// but was not released (after a crash, or a failure such as an empty pack-recipients/).
+public struct DeadlineSweeper: Service {
+    let runtime: Runtime
+    let logger: Logger
+    let clock: @Sendable () -> UTCInstant
+    let interval: Duration
+
+    public init(runtime: Runtime, logger: Logger, clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
+                interval: Duration = .seconds(60)) {
+        self.runtime = runtime
+        self.logger = logger
+        self.clock = clock
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var last: LocalDate?
+            while !Task.isCancelled {
+                let today = clock().londonDate
+                if today != last {
+                    sweep(today: today)
+                    last = today
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One sweep: the alerts due today, recorded and announced; due packs released.
+    @discardableResult
+    public func sweep(today: LocalDate) -> [DeadlineAlert] {
+        let current = runtime.current
+        let home = current.home
+        var raised: [DeadlineAlert] = []
+        do {
+            let already = try home.ledger.raisedAlerts()
+            var due: [DeadlineAlert] = []
+            for record in try home.ledger.caseRecords() where !record.isClosed {
+                let status = CaseStatus(record: record, timescales: home.settings.timescales, calendar: home.calendar, today: today)
+                due += DeadlineAlert.due(for: status, calendar: home.calendar, soon: home.settings.alerts.soon, raised: already)
+            }
+            for (alert, index) in try home.ledger.recordAlerts(due, at: clock()) {
+                raised.append(alert)
+                var metadata: Logger.Metadata = ["alert": "\(alert.kind.rawValue)", "case": "\(alert.caseRef)",
+                                                 "due": "\(alert.due)", "index": "\(index)"]
+                if let agency = alert.agencyId { metadata["agency"] = "\(agency)" }
+                logger.warning("deadline", metadata: metadata)
+                let command = home.settings.alerts.command
+                if !command.isEmpty {
+                    ShellCommand.start(command, input: CanonicalJSON.encodeString(LedgerEvent.alert(alert, at: clock()).json) + "\n",
+                                       logger: logger, purpose: "alert command")
+                }
+            }
+        } catch {
+            logger.error("deadline sweep failed", metadata: ["error": "\((error as? LedgerError)?.code ?? "error")"])
+        }
+        current.packs.releaseAllDueLogging(logger)
+        return raised
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import IntakeCore
+import IntakeCrypto
+import IntakeDaemon
+import IntakeLedger
+import IntakeTestSupport
+import Logging
+import Testing
+
+/// The meeting pack end to end: released when the last return is complete, decrypted by a
+/// recipient with stock `openssl cms -decrypt`, unzipped, and every hash in the manifest
+/// checked against the stored envelopes, the returns and the ledger.
+@Suite struct MeetingPackReleaseTests {
+    let pki = sharedPKI
+
+    static let chair: Void = { try! sharedPKI.makeAgency("chair") }()
+
+    func home(agencies: [String] = TestHome.agencies) throws -> TestHome {
+        _ = Self.chair
+        let test = try TestHome(pki: pki, agencies: agencies)
+        try FileManager.default.copyItem(atPath: pki.url("chair.crt").path, toPath: "\(test.layout.packRecipients)/chair.pem")
+        return test
+    }
+
+    func submit(_ test: TestHome, _ agency: String, complete: Bool = true, note: String = "first") throws -> Outcome {
+        try test.pipeline().process(test.cliSeal(TestHome.returnJSON(agency: agency, complete: complete, note: note), agency: agency),
+                                    channel: "drop")
+    }
+
+    /// Decrypts `pack` as the chair with stock openssl and unzips it; returns the folder.
+    func open(_ pack: String) throws -> URL {
+        let name = "pack-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: pack, toPath: pki.url("\(name).p7m").path)
+        _ = try pki.run(["cms", "-decrypt", "-inform", "DER", "-in", "\(name).p7m", "-recip", "chair.crt", "-inkey", "chair.key",
+                         "-out", "\(name).zip"])
+        let folder = pki.url(name)
+        _ = try Subprocess.run("/usr/bin/unzip", ["-q", pki.url("\(name).zip").path, "-d", folder.path])
+        return folder
+    }
+
+    @Test func releasedWhenCompleteAndEveryHashChecksOut() throws {
+        let test = try home()
+        let releaser = try PackReleaser(home: test.home, clock: SystemClock.now)
+        _ = try submit(test, "police")
+        _ = try submit(test, "health", complete: false)
+        _ = try submit(test, "education")
+        #expect(try releaser.releaseIfDue(TestHome.caseRef) == nil, "health is incomplete")
+        _ = try submit(test, "health", note: "signed off")
+        let released = try #require(try releaser.releaseIfDue(TestHome.caseRef))
+        #expect(released.number == 1 && released.missing.isEmpty && released.returns == 3)
+        #expect(released.path == "\(test.layout.packs)/\(TestHome.caseRef)/pack-1.p7m")
+        let sealed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: released.path)))
+        #expect(SHA256.hex(sealed) == released.sha256)
+        #expect(try releaser.releaseIfDue(TestHome.caseRef) == nil, "nothing new since")
+
+        // An AuthEnvelopedData (AES-256-GCM), which a recipient opens with stock openssl.
+        let folder = try open(released.path)
+        let manifest = try JSONParser.parse([UInt8](Data(contentsOf: folder.appendingPathComponent("manifest.json"))))
+        #expect(manifest["schema"]?.stringValue == "intake-pack/v1" && manifest["pack"]?.intValue == 1)
+        let checkpointText = try String(contentsOf: folder.appendingPathComponent("checkpoint.txt"), encoding: .utf8)
+        let note = try SignedNote.parse(checkpointText)
+        #expect(note.isSigned(by: test.home.ledgerVerifierKey))
+        let checkpoint = try Checkpoint.parse(note.text)
+        let returns = try #require(manifest["returns"]?.arrayValue)
+        #expect(returns.compactMap { $0["agencyId"]?.stringValue } == TestHome.agencies)
+        let record = try #require(try test.home.ledger.caseRecord(TestHome.caseRef))
+        for item in returns {
+            let agency = try #require(item["agencyId"]?.stringValue), latest = try #require(record.latest[agency])
+            // The envelope hash is the stored envelope's; the content hash is the return's bytes'.
+            let envelopeSha = try #require(item["envelopeSha256"]?.stringValue)
+            #expect(envelopeSha == latest.envelopeSha256)
+            let stored = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(test.layout.store)/\(envelopeSha).p7m")))
+            #expect(SHA256.hex(stored) == envelopeSha)
+            let content = try [UInt8](Data(contentsOf: folder.appendingPathComponent(try #require(item["file"]?.stringValue))))
+            #expect(SHA256.hex(content) == item["contentSha256"]?.stringValue)
+            #expect(item["version"]?.intValue == latest.version && item["complete"]?.boolValue == true)
+            // The ledger entry names both, and its tlog-proof proves it against the checkpoint.
+            let index = try #require(item["ledgerIndex"]?.intValue)
+            let entry = try #require(try test.home.ledger.entry(at: index))
+            let event = try #require(LedgerEvent.parse(entry: entry))
+            #expect(event["envelopeSha256"]?.stringValue == envelopeSha && event["contentSha256"]?.stringValue == SHA256.hex(content))
+            let proofText = try String(contentsOf: folder.appendingPathComponent(try #require(item["proof"]?.stringValue)), encoding: .utf8)
+            let proof = try TlogProof.parse(proofText)
+            #expect(proof.index == index && proof.checkpoint.size == checkpoint.size)
+            #expect(MerkleVerifier.verifyInclusion(leafHash: MerkleHashing.leafHash(entry), index: index, size: checkpoint.size,
+                                                   proof: proof.inclusionProof, root: checkpoint.rootHash))
+        }
+        let html = try String(contentsOf: folder.appendingPathComponent("pack.html"), encoding: .utf8)
+        #expect(html.contains("Rapid Review \(TestHome.caseRef)") && html.contains("Multi-agency chronology"))
+        for agency in TestHome.agencies { #expect(html.contains("id=\"return-\(agency)\"")) }
+
+        // The ledger names the pack's hash; the case shows it; the home audits clean.
+        let packEntry = try #require(try test.home.ledger.entry(at: released.ledgerIndex))
+        let event = try #require(LedgerEvent.parse(entry: packEntry))
+        #expect(event.kind == .packReleased && event["packSha256"]?.stringValue == released.sha256)
+        let status = CaseStatus(record: try #require(try test.home.ledger.caseRecord(TestHome.caseRef)),
+                                timescales: test.home.settings.timescales, calendar: test.home.calendar, today: SystemClock.now().londonDate)
+        #expect(status.state == .packReleased)
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+
+        // A return after release: pack 2, and pack 1 is superseded.
+        _ = try submit(test, "police", note: "second thoughts")
+        let second = try #require(try releaser.releaseIfDue(TestHome.caseRef))
+        #expect(second.number == 2)
+        let packs = try #require(try test.home.ledger.caseRecord(TestHome.caseRef)).packs
+        #expect(packs.map(\.number) == [1, 2])
+        let json = CaseStatus(record: try #require(try test.home.ledger.caseRecord(TestHome.caseRef)),
+                              timescales: test.home.settings.timescales, calendar: test.home.calendar, today: SystemClock.now().londonDate).json
+        #expect(json["packs"]?.arrayValue?.map { $0["superseded"]?.boolValue } == [true, false])
+        let secondManifest = try JSONParser.parse([UInt8](Data(contentsOf: try open(second.path).appendingPathComponent("manifest.json"))))
+        #expect(secondManifest["returns"]?.arrayValue?.first?["version"]?.intValue == 2)
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+    }
+
+    @Test func earlyReleaseNeedsAnOverrideAndIsRecordedWithWhatIsMissing() throws {
+        let test = try home()
+        let releaser = try PackReleaser(home: test.home, clock: SystemClock.now)
+        _ = try submit(test, "police")
+        #expect(throws: HomeError.self) { try releaser.release(TestHome.caseRef, overrideReason: nil) }
+        let released = try releaser.release(TestHome.caseRef, overrideReason: "meeting brought forward by the chair")
+        #expect(released.number == 1 && released.missing == ["health", "education"] && released.returns == 1)
+        let packEntry = try #require(try test.home.ledger.entry(at: released.ledgerIndex))
+        let event = try #require(LedgerEvent.parse(entry: packEntry))
+        #expect(event["override"]?.boolValue == true && event["reason"]?.stringValue == "meeting brought forward by the chair")
+        #expect(event["missing"]?.arrayValue?.compactMap(\.stringValue) == ["health", "education"])
+        let manifest = try JSONParser.parse([UInt8](Data(contentsOf: try open(released.path).appendingPathComponent("manifest.json"))))
+        #expect(manifest["override"]?.boolValue == true && manifest["missing"]?.arrayValue?.count == 2)
+        // The late returns then make pack 2 on their own once the set is complete.
+        _ = try submit(test, "health")
+        #expect(try releaser.releaseIfDue(TestHome.caseRef)?.number == 2)
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+    }
+
+    @Test func noRecipientsMeansNoPackAndNothingRecorded() throws {
+        let test = try TestHome(pki: pki)
+        let releaser = try PackReleaser(home: test.home, clock: SystemClock.now)
+        for agency in TestHome.agencies { _ = try submit(test, agency) }
+        let size = try test.home.ledger.treeSize()
+        #expect(throws: HomeError.self) { try releaser.releaseIfDue(TestHome.caseRef) }
+        #expect(try test.home.ledger.treeSize() == size)
+        #expect(test.files(in: test.layout.packs).isEmpty)
+    }
+}
+
+/// Deadlines after opening, and the sweeper's alerts, against a real ledger.
+@Suite struct DeadlineSweeperTests {
+    let pki = sharedPKI
+
+    @Test func alertsAreRaisedOnceAndDueDatesChange() throws {
+        let test = try TestHome(pki: pki)  // referred 2026-11-23: returns due 2026-12-03
+        let runtime = try Runtime(home: test.home, clock: SystemClock.now)
+        let sweeper = DeadlineSweeper(runtime: runtime, logger: .init(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        _ = try test.pipeline().process(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police"), channel: "drop")
+        let december = { LocalDate(year: 2026, month: 12, day: $0)! }
+        #expect(sweeper.sweep(today: december(3)).isEmpty)
+        let overdue = sweeper.sweep(today: december(4))
+        #expect(Set(overdue.compactMap(\.agencyId)) == ["health", "education"] && overdue.allSatisfy { $0.kind == .returnOverdue })
+        #expect(sweeper.sweep(today: december(4)).isEmpty, "raised once")
+        // The meeting (10 December) is 3 working days away on Monday 7th, 2 on Tuesday 8th.
+        #expect(sweeper.sweep(today: december(7)).isEmpty)
+        // Moving the returns deadline raises return-overdue again for the new date, when it passes.
+        try test.home.ledger.setDue(ref: TestHome.caseRef, milestone: .returns, due: december(8), at: SystemClock.now())
+        #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.overrides[.returns] == december(8))
+        #expect(sweeper.sweep(today: december(8)).map(\.kind) == [.meetingDueSoon])
+        #expect(sweeper.sweep(today: december(9)).filter { $0.kind == .returnOverdue }.count == 2)
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+        #expect(throws: LedgerError.self) {
+            try test.home.ledger.setDue(ref: TestHome.caseRef, milestone: .panel, due: LocalDate(year: 2026, month: 1, day: 1)!, at: SystemClock.now())
+        }
+    }
+}
