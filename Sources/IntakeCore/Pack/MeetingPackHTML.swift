@@ -42,7 +42,7 @@ public enum MeetingPackHTML {
     static func summary(_ input: MeetingPack.Input) -> String {
         let status = input.status
         var html = "<section id=\"summary\">\n<h2>Case summary</h2>\n<dl class=\"facts\">\n"
-        html += "<dt>State</dt><dd>\(e(status.state.rawValue))</dd>\n"
+        html += "<dt>State at release</dt><dd>\(e(status.state.rawValue))</dd>\n"
         html += "<dt>Returns</dt><dd>\(status.completeCount) of \(status.agencies.count) complete</dd>\n</dl>\n"
         html += "<table>\n<caption>Deadlines (working days, England and Wales bank holidays excluded)</caption>\n"
         html += "<thead><tr><th scope=\"col\">Milestone</th><th scope=\"col\">Due</th><th scope=\"col\">Working days left at release</th></tr></thead>\n<tbody>\n"
@@ -191,7 +191,14 @@ public enum MeetingPackHTML {
         return "\(value.day) \(months[value.month - 1]) \(value.year)"
     }
 
-    static func time(_ instant: UTCInstant) -> String { instant.rfc3339(milliseconds: false) }
+    /// London local time, e.g. "26 November 2026, 21:03 GMT".
+    static func time(_ instant: UTCInstant) -> String {
+        let local = instant.secondsSinceEpoch + Int64(instant.londonOffsetSeconds)
+        let seconds = Int((local % 86_400 + 86_400) % 86_400)
+        let (hour, minute) = (seconds / 3600, seconds % 3600 / 60)
+        return "\(date(instant.londonDate)), \(hour < 10 ? "0" : "")\(hour):\(minute < 10 ? "0" : "")\(minute) "
+            + (instant.isBritishSummerTime ? "BST" : "GMT")
+    }
 
     static let style = """
 
@@ -207,6 +214,11 @@ public enum MeetingPackHTML {
     th, td { border: 1px solid #bbb; padding: .25rem .45rem; text-align: left; vertical-align: top; }
     thead th { background: #e8eef5; }
     td.date { white-space: nowrap; }
+    td p { margin: 0; }
+    td p + p { margin-top: .4em; }
+    section > dl:not(.facts) dt { font-weight: 600; margin-top: .6rem; }
+    section > dl:not(.facts) dd { margin: .1rem 0 0 1rem; }
+    section > dl:not(.facts) dd p { margin: 0 0 .3em; }
     .overdue { color: #a4161a; font-weight: 700; }
     .warning { border-left: 4px solid #a4161a; background: #fff0f0; padding: .5rem .75rem; }
     dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }

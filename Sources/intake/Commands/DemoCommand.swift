@@ -16,8 +16,9 @@ struct DemoCommand: AsyncParsableCommand {
         drop-directory watcher and socket, and delivers sealed returns one by one (one incomplete, then
         corrected; one posted to the socket over HTTP, answered with its signed receipt), printing readiness
         as it changes; drops one envelope signed by a certificate no trust anchor vouches for, which is
-        quarantined with its reason code; prints the final state and audits the home. Exits 0 and leaves
-        nothing running. --keep keeps the home to explore.
+        quarantined with its reason code; releases the meeting pack, encrypted to a demo chair, the moment
+        the last return is complete; prints the final state and audits the home. Exits 0 and leaves
+        nothing running. --keep keeps the home (and the demo chair's key) to explore.
         """
     )
 
@@ -39,10 +40,16 @@ struct DemoCommand: AsyncParsableCommand {
         let outcomes = AsyncStream.makeStream(of: Outcome.self)
         let logger = Logger(label: "intake-demo", factory: { _ in SwallowLogHandler() })
         let runtime = try Failure.report { try Runtime(home: demo.home, clock: SystemClock.now) }
+        // As `intake serve` does: after each input, the meeting pack if it is now due.
+        let released = AsyncStream.makeStream(of: PackReleaser.Released?.self)
+        let afterInput: @Sendable (Outcome) -> Void = { outcome in
+            let pack = outcome.status == .rejected ? nil : outcome.caseRef.flatMap { runtime.current.packs.releaseIfDueLogging($0, logger: logger) }
+            released.continuation.yield(pack)
+            outcomes.continuation.yield(outcome)
+        }
         let service = DropDirectoryService(current: { runtime.current.drop }, logger: logger,
-                                           onOutcome: { _, outcome in outcomes.continuation.yield(outcome) })
-        let api = SocketAPI(runtime: runtime, metrics: IntakeMetrics(), logger: logger,
-                            onOutcome: { outcomes.continuation.yield($0) })
+                                           onOutcome: { _, outcome in afterInput(outcome) })
+        let api = SocketAPI(runtime: runtime, metrics: IntakeMetrics(), logger: logger, onOutcome: afterInput)
         let socketPath = layout.path(demo.home.settings.listen.unix)
         let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
         let server = HTTPServer(api: api, listeners: [.unix(path: socketPath, group: "")], logger: logger, requestTimeout: .seconds(30),
@@ -51,6 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         let running = Task { try await group.run() }
         defer { running.cancel() }
         var iterator = outcomes.stream.makeAsyncIterator()
+        var packs = released.stream.makeAsyncIterator()
         for await _ in ready {}
 
         for step in try demo.steps() {
@@ -74,6 +82,10 @@ struct DemoCommand: AsyncParsableCommand {
             } else {
                 try show(demo, brief: true)
             }
+            if let pack = await packs.next() ?? nil {
+                print("   meeting pack \(pack.number) released: packs/\(pack.caseRef)/pack-\(pack.number).p7m, \(pack.returns) returns, "
+                      + "encrypted (AES-256-GCM) to pack-recipients/demo-chair.pem; sha256 \(pack.sha256.prefix(16))…, ledger index \(pack.ledgerIndex)")
+            }
         }
         await group.triggerGracefulShutdown()
         try await Failure.reportAsync { try await running.value }
@@ -92,7 +104,11 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         print("intake verify: \(audit.ok ? "ok" : "FAILED") — \(audit.treeSize) entries, \(audit.checkpointsChecked) checkpoints and "
               + "\(audit.envelopes.count) envelopes recomputed and checked\(audit.findings.first.map { "; first failure: \($0)" } ?? "")")
-        if keep { print("Home kept at \(root) — try: INTAKE_HOME=\(root) intake status \(DemoSetup.caseRef)") }
+        if keep {
+            print("Home kept at \(root) — try: INTAKE_HOME=\(root) intake status \(DemoSetup.caseRef)")
+            print("Open the meeting pack as the chair: openssl cms -decrypt -inform DER -in \(root)/packs/\(DemoSetup.caseRef)/pack-1.p7m "
+                  + "-recip \(root)/pack-recipients/demo-chair.pem -inkey \(root)/demo-chair.key -out pack.zip && unzip pack.zip")
+        }
         if !audit.ok { throw Failure.exit("verify-failed", "the demo's own ledger did not verify") }
     }
 

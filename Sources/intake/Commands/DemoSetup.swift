@@ -52,6 +52,14 @@ struct DemoSetup {
                 }
             }
         }
+        // The meeting's chair: the pack is encrypted to this certificate. (A demo keeps the
+        // key in the home, as demo-chair.key, so that the pack can be opened afterwards.)
+        let chairKey = try PrivateKey.generate(.ecP256)
+        let chair = try CertificateIssuer.issue(subject: .init(commonName: "Rapid Review chair (demo)", organization: "Northshire"),
+                                                key: chairKey, profile: .packRecipient(email: "chair@partnership.example"),
+                                                notBefore: now.secondsSinceEpoch - 3600, days: 365)
+        try DurableFile.write(chair.pem(), to: layout.packRecipients, name: "demo-chair.pem", mode: 0o644)
+        try DurableFile.write(chairKey.pem(), to: layout.root, name: "demo-chair.key", mode: 0o600)
         let rogueKey = try PrivateKey.generate(.ecP256)
         rogue = (try CertificateIssuer.issue(subject: .init(commonName: "Unknown sender"), key: rogueKey,
                                              profile: .agencySigning(email: nil), notBefore: now.secondsSinceEpoch - 3600, days: 30),
