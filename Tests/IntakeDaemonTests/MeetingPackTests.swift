@@ -153,6 +153,8 @@ import Testing
         _ = try test.pipeline().process(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police"), channel: "drop")
         let december = { LocalDate(year: 2026, month: 12, day: $0)! }
         #expect(sweeper.sweep(today: december(3)).isEmpty)
+        // Saturday 5 and Sunday 6 December would raise nothing: alerts wait for a working day.
+        #expect(sweeper.sweep(today: december(5)).isEmpty && sweeper.sweep(today: december(6)).isEmpty)
         let overdue = sweeper.sweep(today: december(4))
         #expect(Set(overdue.compactMap(\.agencyId)) == ["health", "education"] && overdue.allSatisfy { $0.kind == .returnOverdue })
         #expect(sweeper.sweep(today: december(4)).isEmpty, "raised once")

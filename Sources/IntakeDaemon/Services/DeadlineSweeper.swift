@@ -3,8 +3,8 @@ import IntakeLedger
 public import Logging
 public import ServiceLifecycle
 
-/// The deadline sweeper (issue 5): at start and whenever the date in Europe/London changes
-/// (working-day boundaries), raises each due `return-overdue`, `meeting-due-soon` and
+/// The deadline sweeper (issue 5): at start and whenever the date in Europe/London changes,
+/// on working days (working-day boundaries), raises each due `return-overdue`, `meeting-due-soon` and
 /// `panel-due-soon` alert once (`DeadlineAlert`): a ledger event, a log line, and
 /// `[alerts] command` with the alert's JSON. It also releases any meeting pack that is due
 /// but was not released (after a crash, or a failure such as an empty pack-recipients/).
@@ -42,6 +42,12 @@ public struct DeadlineSweeper: Service {
         let current = runtime.current
         let home = current.home
         var raised: [DeadlineAlert] = []
+        // Alerts are for working days: a weekend's or a bank holiday's are raised on the next
+        // working day (nothing is lost: the policy looks at the deadlines, not at the day).
+        guard home.calendar.isWorkingDay(today) else {
+            current.packs.releaseAllDueLogging(logger)
+            return []
+        }
         do {
             let already = try home.ledger.raisedAlerts()
             var due: [DeadlineAlert] = []

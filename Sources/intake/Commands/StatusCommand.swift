@@ -76,10 +76,20 @@ struct StatusCommand: ParsableCommand {
             let overdue = status.agencies.contains { $0.overdue }
             return [status.caseRef, status.referred.description, status.state.rawValue,
                     colour("\(status.completeCount)/\(status.agencies.count)", overdue: overdue)]
-                + [Milestone.returns, .meeting, .panel].map { daysText(status.workingDaysLeft($0, calendar: home.calendar)) }
+                + [Milestone.returns, .meeting, .panel].map { milestoneText($0, status, home: home) }
         }
         for line in tableLines(["CASE", "REFERRED", "STATE", "RETURNS", "RETURNS DUE", "MEETING DUE", "PANEL DUE"], rows) {
             print(line)
+        }
+    }
+
+    /// A board cell: a milestone already met says so; otherwise the working days left.
+    static func milestoneText(_ milestone: Milestone, _ status: CaseStatus, home: Home) -> String {
+        switch milestone {
+        case .returns where status.ready: return "all in"
+        case .meeting where status.meeting != nil: return "held \(status.meeting!.held)"
+        case .panel where status.panelNotified != nil: return "notified \(status.panelNotified!)"
+        case .requests, .returns, .meeting, .panel: return daysText(status.workingDaysLeft(milestone, calendar: home.calendar))
         }
     }
 
