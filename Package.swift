@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "intake", targets: ["intake"]),
         .executable(name: "intake-bench", targets: ["intake-bench"]),
+        // For the libFuzzer targets in Fuzz/ (their own package).
+        .library(name: "IntakeCore", targets: ["IntakeCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build and run intake's libFuzzer targets (docs/testing.md).
+#
+#   scripts/fuzz.sh TARGET [SECONDS] [JOBS]   run one target for SECONDS (default 60) with JOBS workers (default 1)
+#   scripts/fuzz.sh all [SECONDS]             run every target in turn
+#   scripts/fuzz.sh build                     only build
+#
+# TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure. Each starts from
+# Fuzz/corpus/TARGET (seeds from the test fixtures and a demo home, committed) and Fuzz/hostile/, and adds what it
+# finds to Fuzz/runs/TARGET (not committed). A crash writes Fuzz/runs/TARGET/crash-*: turn it into a
+# regression test and add it to the seed corpus. Builds with -sanitize=fuzzer,address (release).
+set -euo pipefail
+cd "$(dirname "$0")/../Fuzz"
+targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure)
+build() {
+    swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+        --scratch-path .build-fuzz 2>&1 | grep -Ev '^\[|^Building|^Compiling|^Write|^Linking|^Emitting' || true
+}
+# Extra seeds from the hostile corpus (Fuzz/hostile/, docs/testing.md).
+seeds() {
+    case "$1" in
+        FuzzReturn|FuzzJSON) echo "../../hostile/content" ;;
+        FuzzEnvelopeStructure) echo "../../hostile/raw" ;;
+    esac
+}
+run() {
+    local target=$1 seconds=${2:-60} jobs=${3:-1}
+    mkdir -p "runs/$target" "corpus/$target"
+    # shellcheck disable=SC2046
+    (cd "runs/$target" && "../../.build-fuzz/release/$target" -max_total_time="$seconds" -print_final_stats=1 \
+        -jobs="$jobs" -workers="$jobs" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 . "../../corpus/$target" $(seeds "$target"))
+}
+case "${1:-}" in
+    build) build ;;
+    all) build; for t in "${targets[@]}"; do run "$t" "${2:-60}"; done ;;
+    "") echo "usage: scripts/fuzz.sh TARGET|all|build [SECONDS] [JOBS]" >&2; exit 64 ;;
+    *) build; run "$1" "${2:-60}" "${3:-1}" ;;
+esac
