@@ -8,10 +8,10 @@ let package = Package(
     name: "intake-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "intake", path: "..")],
-    targets: fuzzers.map { name in
+    targets: [.target(name: "FuzzDriver")] + fuzzers.map { name in
         .executableTarget(
             name: name,
-            dependencies: [.product(name: "IntakeCore", package: "intake")],
+            dependencies: ["FuzzDriver", .product(name: "IntakeCore", package: "intake")],
             // The entry point is LLVMFuzzerTestOneInput; scripts/fuzz.sh adds -sanitize=fuzzer,address.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )
