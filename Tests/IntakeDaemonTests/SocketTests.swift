@@ -275,8 +275,8 @@ import Testing
         try await socket.stop()
     }
 
-    /// Graceful shutdown with submissions in flight: every one is answered, every answer
-    /// matches the ledger, the home audits clean, and the socket is gone.
+    /// Graceful shutdown with submissions in flight: each one the daemon had taken is answered,
+    /// the answers match the ledger exactly, the home audits clean, and the socket is gone.
     @Test func gracefulShutdownFinishesRequestsInFlight() async throws {
         let test = try TestHome(pki: pki)
         let socket = try await RunningSocket(test)
@@ -291,18 +291,20 @@ import Testing
         let stopping = Task { try await socket.stop() }
         var answered = 0
         for connection in connections {
-            if let response = connection.readResponse(timeout: 30) {
+            if let response = connection.readResponse(timeout: 60) {
                 #expect([200, 201].contains(response.status), "\(response.text)")
                 answered += 1
             }
-            #expect(connection.isClosed(within: 10))
         }
         try await stopping.value
-        #expect(answered == envelopes.count)
+        // Once the service has stopped, no connection is left open.
+        for connection in connections { #expect(connection.isClosed(within: 5)) }
+        // A request the daemon had taken is answered; one still in the listen backlog when the
+        // listener closed is refused by the kernel, unanswered and unrecorded. None is half-done.
         let accepted = try (0..<(test.home.ledger.treeSize())).compactMap { index -> LedgerEvent? in
             LedgerEvent.parse(entry: try test.home.ledger.entry(at: index)!)
         }.filter { $0.kind == .submissionAccepted }
-        #expect(accepted.count == envelopes.count)
+        #expect(accepted.count == answered, "\(accepted.count) recorded, \(answered) answered")
         #expect(try HomeAudit.run(test.home).findings.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: socket.socketPath))
         #expect((try? HTTPTestConnection(unix: socket.socketPath)) == nil)

@@ -6,6 +6,10 @@ import Synchronization
 final class ConnectionRegistry: Sendable {
     let limit: Int
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let draining = Mutex<Bool>(false)
+
+    /// True once `drain` was called: a connection that registers or answers after it closes.
+    var isDraining: Bool { draining.withLock { $0 } }
 
     init(limit: Int) { self.limit = limit }
 
@@ -26,6 +30,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Asks every connection to finish what it is doing and close.
     func drain() {
+        draining.withLock { $0 = true }
         for channel in channels.withLock({ Array($0.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
         }

@@ -51,6 +51,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         registered = true
         identifyPeer(context: context)
+        if connections.isDraining { startDraining(context: context) }
         armTimer(context: context)
         context.fireChannelActive()
     }
@@ -67,9 +68,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is DrainEvent {
-            draining = true
-            // Idle: close now. Mid-request or processing: close once answered.
-            if !machine.isMidRequest && !machine.isProcessing { context.close(promise: nil) }
+            startDraining(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -101,11 +100,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             let parsed = HTTPRequestMachine.Head(method: request.method.rawValue, target: request.uri,
                                                  contentLength: chunked ? nil : declared, chunked: chunked)
             head = parsed
-            if draining {
-                perform(machine.refusedAdmission(parsed, status: 503, code: "shutting-down", message: "the intake is stopping; retry later"),
-                        context: context, retryAfter: 5)
-                return
-            }
+            // While draining, a request already sent on an open connection is in flight: it is
+            // served, and the connection closes after its answer.
             perform(machine.head(parsed), context: context)
         case .body(let buffer):
             let count = buffer.readableBytes
@@ -163,10 +159,25 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 self.api.release(self.ticket)
                 self.ticket = SocketAPI.Ticket()
                 self.machine.responded()
-                self.write(reply, context: context, close: !self.keepAlive || self.draining)
+                // A connection that registered after the drain began gets no DrainEvent: ask.
+                self.write(reply, context: context, close: !self.keepAlive || self.draining || self.connections.isDraining)
             }
         }
     }
+
+    /// Graceful shutdown: answer what is in flight and close. A connection with nothing in
+    /// hand may still have a request on its way (sent before the listener closed): it gets a
+    /// moment to arrive before the connection closes.
+    private func startDraining(context: ChannelHandlerContext) {
+        draining = true
+        keepAlive = false
+        guard !machine.isMidRequest && !machine.isProcessing else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.drainPause) { [self] in
+            if !closing && !machine.isMidRequest && !machine.isProcessing { context.close(promise: nil) }
+        }
+    }
+
+    static let drainPause = TimeAmount.milliseconds(250)
 
     private func write(_ reply: HTTPReply, context: ChannelHandlerContext, close: Bool) {
         guard !closing else { return }

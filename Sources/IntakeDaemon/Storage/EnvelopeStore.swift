@@ -140,9 +140,18 @@ public struct EnvelopeStore: Sendable {
     }
 
     /// Deletes temporaries in store/ and quarantine/ left by processes that are gone.
+    /// Removes dead processes' temporary files from every folder the intake writes durably
+    /// into: store/, quarantine/, each receipts/AGENCY/ and packs/REF/, and the home itself
+    /// (an imported calendar). A crash between writing a temporary file and renaming it leaves
+    /// one behind; nothing refers to it.
     public func sweepTemporaries() {
-        DurableFile.sweepTemporaries(in: layout.store)
-        DurableFile.sweepTemporaries(in: layout.quarantine)
+        var folders = [layout.store, layout.quarantine, layout.root]
+        for parent in [layout.receipts, layout.packs] {
+            for name in (try? Directory.names(in: parent)) ?? [] where !name.hasPrefix(".") && Directory.isDirectory("\(parent)/\(name)") {
+                folders.append("\(parent)/\(name)")
+            }
+        }
+        for folder in folders { DurableFile.sweepTemporaries(in: folder) }
     }
 
     public func storedPath(_ sha256: String) -> String { "\(layout.store)/\(sha256).p7m" }

@@ -44,12 +44,18 @@ struct ServeCommand: AsyncParsableCommand {
         changes need a restart). SIGTERM/SIGINT: stop accepting, finish the inputs in flight (at most
         [daemon] shutdown_grace seconds for connections), exit 0.
         Refuses to start when a private key is readable by group or others.
+
+        --once: process what is waiting in the drop directory (as the start-up scan does), release any
+        meeting pack that is due, publish new checkpoints, and exit; for cron-style runs and tests.
         """
     )
 
     @OptionGroup var home: HomeOption
+    @Flag(help: "Process what is waiting in the drop directory, release any meeting pack that is due, publish new checkpoints, and exit (no socket, no watching).")
+    var once = false
 
     func run() async throws {
+        if once { return try runOnce() }
         // Trapped first: a SIGHUP during start-up must not end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let environment = ProcessInfo.processInfo.environment
@@ -112,5 +118,25 @@ struct ServeCommand: AsyncParsableCommand {
             throw Failure.exit(code, message)
         }
         logger.info("stopped")
+    }
+
+    /// `intake serve --once`: one pass over the drop directory, as the daemon's start-up scan.
+    func runOnce() throws {
+        let opened = try home.open()
+        let lock = try Failure.report { try HomeLock(layout: opened.layout) }
+        defer { lock.release() }
+        LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
+        let logger = Logger(label: "intake")
+        let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
+        EnvelopeStore(layout: opened.layout).sweepTemporaries()
+        signal(SIGPIPE, SIG_IGN)
+        let publisher = CheckpointPublisher(home: opened, logger: logger)
+        let outcomes = runtime.current.drop.scan { relative, outcome in
+            logger.info("submission", metadata: ["outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
+                                                 "index": "\(outcome.ledgerIndex)", "channel": "drop"])
+        }
+        runtime.current.packs.releaseAllDueLogging(logger)
+        publisher.publish()
+        logger.info("drained", metadata: ["inputs": "\(outcomes.count)", "waiting": "\(runtime.current.drop.pending().count)"])
     }
 }
