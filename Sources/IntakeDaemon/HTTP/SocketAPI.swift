@@ -147,6 +147,7 @@ public final class SocketAPI: Sendable {
             let outcome = try commits.sync { try current.pipeline.commit(prepared) }
             let elapsed = ContinuousClock.now - started
             metrics.recordSubmission(channel: "socket", outcome: outcome, duration: elapsed)
+            if !metrics.isHealthy { metrics.setHealthy(true) }
             log(outcome, peer: peer, elapsed: elapsed)
             publisher?.publish()
             onOutcome(outcome)
@@ -180,6 +181,7 @@ public final class SocketAPI: Sendable {
             // what it wrote was removed); the client keeps the envelope and retries.
             let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? (error as? HomeError)?.code ?? "error"
             metrics.recordError(kind: code)
+            metrics.setHealthy(false)
             logger.error("submission not recorded", metadata: ["channel": "socket", "peer": "\(peer)", "error": "\(code)"])
             return .error(503, "unavailable", "the submission could not be recorded (\(code)); nothing was kept; retry later",
                           headers: [("Retry-After", "5")])

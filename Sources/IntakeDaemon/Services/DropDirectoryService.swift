@@ -48,7 +48,9 @@ public struct DropDirectoryService: Service {
         onReady()
         let ticker = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(rescanSeconds))
+                // While storage is failing (a full or read-only disk), retry every 2 seconds so
+                // that intake resumes by itself as soon as it can write again.
+                try? await Task.sleep(for: .seconds(metrics?.isHealthy == false ? min(2, rescanSeconds) : rescanSeconds))
                 if Task.isCancelled { break }
                 await runOnWorker(worker) { scanAll() }
             }
@@ -90,6 +92,10 @@ public struct DropDirectoryService: Service {
             let elapsed = ContinuousClock.now - started
             log(outcome, elapsed: elapsed)
             metrics?.recordSubmission(channel: "drop", outcome: outcome, duration: elapsed)
+            if metrics?.isHealthy == false {
+                metrics?.setHealthy(true)
+                logger.notice("storage writable again: processing resumed")
+            }
             publisher?.publish()
             onOutcome(relative, outcome)
         } catch {
@@ -97,6 +103,10 @@ public struct DropDirectoryService: Service {
             // path (an agency's file name could hold a name) and the error by its code.
             let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? "error"
             metrics?.recordError(kind: code)
+            if code == "disk-full" || code == "read-only" || code == "io-error" || (error as? LedgerError) != nil {
+                if metrics?.isHealthy != false { logger.error("storage failing: inputs wait in the drop directory", metadata: ["error": "\(code)"]) }
+                metrics?.setHealthy(false)
+            }
             logger.error("input left in the drop directory", metadata: [
                 "input": "\(SHA256.hex(Array(relative.utf8)).prefix(16))", "error": "\(code)",
             ])
