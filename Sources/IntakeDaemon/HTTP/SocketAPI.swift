@@ -179,7 +179,7 @@ public final class SocketAPI: Sendable {
         } catch {
             // Storage or ledger trouble: nothing was recorded (the transaction rolled back and
             // what it wrote was removed); the client keeps the envelope and retries.
-            let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? (error as? HomeError)?.code ?? "error"
+            let code = errorCode(error)
             metrics.recordError(kind: code)
             metrics.setHealthy(false)
             logger.error("submission not recorded", metadata: ["channel": "socket", "peer": "\(peer)", "error": "\(code)"])

@@ -1,3 +1,6 @@
+import IntakeCrypto
+import IntakeLedger
+
 /// Why a home could not be made or opened: a stable code and one clear line.
 public struct HomeError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: String
@@ -9,4 +12,11 @@ public struct HomeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// The stable code of an error from our modules (home, storage, ledger, crypto), for logs,
+/// metrics and answers; "error" for anything else. Never the message: codes carry no data.
+func errorCode(_ error: any Error) -> String {
+    (error as? HomeError)?.code ?? (error as? StorageError)?.code ?? (error as? LedgerError)?.code
+        ?? (error as? CryptoError)?.code ?? "error"
 }

@@ -44,11 +44,6 @@ public final class PackReleaser: Sendable {
         }
     }
 
-    /// Every open case's due release (the daemon's start-up and periodic catch-up).
-    public func releaseAllDue() throws -> [Released] {
-        try home.ledger.caseRecords().filter { !$0.isClosed }.compactMap { try releaseIfDue($0.ref) }
-    }
-
     /// `intake pack release REF [--override --reason TEXT]`.
     public func release(_ ref: String, overrideReason: String?) throws -> Released {
         try releasing.withLock { _ in
@@ -133,12 +128,13 @@ extension PackReleaser {
             log(released, logger: logger)
             return released
         } catch {
-            logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(Self.code(error))"])
+            logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(errorCode(error))"])
             return nil
         }
     }
 
-    /// `releaseAllDue` for the daemon, logging as `releaseIfDueLogging`.
+    /// Every open case's due release (the daemon's sweeps and `serve --once`), logging as
+    /// `releaseIfDueLogging`.
     @discardableResult
     public func releaseAllDueLogging(_ logger: Logger) -> [Released] {
         guard let records = try? home.ledger.caseRecords() else { return [] }
@@ -151,9 +147,5 @@ extension PackReleaser {
             "index": "\(released.ledgerIndex)", "returns": "\(released.returns)",
             "missing": "\(released.missing.isEmpty ? "none" : released.missing.joined(separator: ","))",
         ])
-    }
-
-    static func code(_ error: any Error) -> String {
-        (error as? HomeError)?.code ?? (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? (error as? CryptoError)?.code ?? "error"
     }
 }

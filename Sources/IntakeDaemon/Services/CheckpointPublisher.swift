@@ -49,7 +49,7 @@ public final class CheckpointPublisher: Sendable {
                     if !command.isEmpty { run(command, input: checkpoint.note) }
                 }
             } catch {
-                logger.error("checkpoint not published", metadata: ["error": "\((error as? StorageError)?.code ?? "error")"])
+                logger.error("checkpoint not published", metadata: ["error": "\(errorCode(error))"])
             }
         }
     }

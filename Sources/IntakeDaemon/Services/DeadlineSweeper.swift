@@ -68,7 +68,7 @@ public struct DeadlineSweeper: Service {
                 }
             }
         } catch {
-            logger.error("deadline sweep failed", metadata: ["error": "\((error as? LedgerError)?.code ?? "error")"])
+            logger.error("deadline sweep failed", metadata: ["error": "\(errorCode(error))"])
         }
         current.packs.releaseAllDueLogging(logger)
         return raised

@@ -101,7 +101,7 @@ public struct DropDirectoryService: Service {
         } catch {
             // Left in place: the next scan retries it. The log names the input by a hash of its
             // path (an agency's file name could hold a name) and the error by its code.
-            let code = (error as? StorageError)?.code ?? (error as? LedgerError)?.code ?? "error"
+            let code = errorCode(error)
             metrics?.recordError(kind: code)
             if code == "disk-full" || code == "read-only" || code == "io-error" || (error as? LedgerError) != nil {
                 if metrics?.isHealthy != false { logger.error("storage failing: inputs wait in the drop directory", metadata: ["error": "\(code)"]) }

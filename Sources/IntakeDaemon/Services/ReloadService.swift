@@ -47,8 +47,7 @@ public struct ReloadService: Service {
             ])
             onReloaded()
         } catch {
-            let code = (error as? HomeError)?.code ?? "error"
-            logger.error("reload failed; the previous settings stay in force", metadata: ["error": "\(code)", "detail": "\(error)"])
+            logger.error("reload failed; the previous settings stay in force", metadata: ["error": "\(errorCode(error))", "detail": "\(error)"])
         }
         notifier.notify("READY=1")
     }
