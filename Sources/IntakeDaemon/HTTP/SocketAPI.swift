@@ -148,7 +148,9 @@ public final class SocketAPI: Sendable {
             let elapsed = ContinuousClock.now - started
             metrics.recordSubmission(channel: "socket", outcome: outcome, duration: elapsed)
             if !metrics.isHealthy { metrics.setHealthy(true) }
-            log(outcome, peer: peer, elapsed: elapsed)
+            var metadata = outcome.logMetadata(channel: "socket", elapsed: elapsed)
+            metadata["peer"] = "\(peer)"
+            logger.info("submission", metadata: metadata)
             publisher?.publish()
             onOutcome(outcome)
             guard outcome.status != .rejected else {
@@ -215,18 +217,6 @@ public final class SocketAPI: Sendable {
     func metricsReply() -> HTTPReply {
         try? metrics.refresh(home: runtime.home, today: clock().londonDate)
         return HTTPReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
-    }
-
-    private func log(_ outcome: Outcome, peer: String, elapsed: Duration) {
-        var metadata: Logger.Metadata = [
-            "outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
-            "index": "\(outcome.ledgerIndex)", "channel": "socket", "peer": "\(peer)", "ms": "\(elapsed.milliseconds)",
-        ]
-        if let reason = outcome.reason { metadata["reason"] = "\(reason.rawValue)" }
-        if let caseRef = outcome.caseRef { metadata["case"] = "\(caseRef)" }
-        if let agency = outcome.agencyId { metadata["agency"] = "\(agency)" }
-        if let version = outcome.version { metadata["version"] = "\(version)" }
-        logger.info("submission", metadata: metadata)
     }
 }
 

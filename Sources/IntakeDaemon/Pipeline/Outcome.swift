@@ -1,4 +1,5 @@
 public import IntakeCore
+public import Logging
 
 /// What became of one input: the answer every channel gives (CLI line, HTTP body, log line).
 public struct Outcome: Sendable, Equatable {
@@ -50,5 +51,21 @@ public struct Outcome: Sendable, Equatable {
         if let version { members["version"] = .int(version) }
         if !missing.isEmpty { members["missing"] = .array(missing.map(JSONValue.string)) }
         return .object(members)
+    }
+
+    /// The log line's fields for this outcome from `channel`, as every channel logs it:
+    /// references, the hash prefix, the reason code and the time taken; no content or names.
+    public func logMetadata(channel: String, elapsed: Duration? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "outcome": "\(status.rawValue)", "envelope": "\(envelopeSha256.prefix(16))", "index": "\(ledgerIndex)",
+            "channel": "\(channel)",
+        ]
+        if let elapsed { metadata["ms"] = "\(elapsed.milliseconds)" }
+        if let reason { metadata["reason"] = "\(reason.rawValue)" }
+        if let caseRef { metadata["case"] = "\(caseRef)" }
+        if let agencyId { metadata["agency"] = "\(agencyId)" }
+        if let version { metadata["version"] = "\(version)" }
+        if !isNew { metadata["replay"] = "true" }
+        return metadata
     }
 }

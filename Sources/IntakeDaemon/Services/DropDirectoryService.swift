@@ -90,7 +90,7 @@ public struct DropDirectoryService: Service {
         do {
             guard let outcome = try drop.process(relative) else { return }
             let elapsed = ContinuousClock.now - started
-            log(outcome, elapsed: elapsed)
+            logger.info("submission", metadata: outcome.logMetadata(channel: "drop", elapsed: elapsed))
             metrics?.recordSubmission(channel: "drop", outcome: outcome, duration: elapsed)
             if metrics?.isHealthy == false {
                 metrics?.setHealthy(true)
@@ -111,18 +111,5 @@ public struct DropDirectoryService: Service {
                 "input": "\(SHA256.hex(Array(relative.utf8)).prefix(16))", "error": "\(code)",
             ])
         }
-    }
-
-    private func log(_ outcome: Outcome, elapsed: Duration) {
-        var metadata: Logger.Metadata = [
-            "outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
-            "index": "\(outcome.ledgerIndex)", "channel": "drop", "ms": "\(elapsed.milliseconds)",
-        ]
-        if let reason = outcome.reason { metadata["reason"] = "\(reason.rawValue)" }
-        if let caseRef = outcome.caseRef { metadata["case"] = "\(caseRef)" }
-        if let agency = outcome.agencyId { metadata["agency"] = "\(agency)" }
-        if let version = outcome.version { metadata["version"] = "\(version)" }
-        if !outcome.isNew { metadata["replay"] = "true" }
-        logger.info("submission", metadata: metadata)
     }
 }

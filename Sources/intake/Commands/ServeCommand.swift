@@ -59,14 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Trapped first: a SIGHUP during start-up must not end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let environment = ProcessInfo.processInfo.environment
-        let opened = try home.open()
-        let lock = try Failure.report { try HomeLock(layout: opened.layout) }
+        let (opened, lock, logger, runtime) = try start()
         defer { lock.release() }
-        LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
-        let logger = Logger(label: "intake")
-        let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
-        EnvelopeStore(layout: opened.layout).sweepTemporaries()
-        signal(SIGPIPE, SIG_IGN)  // a checkpoint command or a client that goes away must not stop us
 
         let notifier = SystemdNotifier(environment: environment)
         let metrics = IntakeMetrics()
@@ -120,20 +114,31 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// `intake serve --once`: one pass over the drop directory, as the daemon's start-up scan.
-    func runOnce() throws {
+    /// What both modes start with: the home opened and locked (the caller releases the lock),
+    /// logfmt logging, the reloadable runtime, dead processes' temporary files swept, and
+    /// SIGPIPE ignored (a checkpoint command or a client that goes away must not stop us).
+    func start() throws -> (Home, HomeLock, Logger, Runtime) {
         let opened = try home.open()
         let lock = try Failure.report { try HomeLock(layout: opened.layout) }
+        do {
+            LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
+            let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
+            EnvelopeStore(layout: opened.layout).sweepTemporaries()
+            signal(SIGPIPE, SIG_IGN)
+            return (opened, lock, Logger(label: "intake"), runtime)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// `intake serve --once`: one pass over the drop directory, as the daemon's start-up scan.
+    func runOnce() throws {
+        let (opened, lock, logger, runtime) = try start()
         defer { lock.release() }
-        LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
-        let logger = Logger(label: "intake")
-        let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
-        EnvelopeStore(layout: opened.layout).sweepTemporaries()
-        signal(SIGPIPE, SIG_IGN)
         let publisher = CheckpointPublisher(home: opened, logger: logger)
-        let outcomes = runtime.current.drop.scan { relative, outcome in
-            logger.info("submission", metadata: ["outcome": "\(outcome.status.rawValue)", "envelope": "\(outcome.envelopeSha256.prefix(16))",
-                                                 "index": "\(outcome.ledgerIndex)", "channel": "drop"])
+        let outcomes = runtime.current.drop.scan { _, outcome in
+            logger.info("submission", metadata: outcome.logMetadata(channel: "drop"))
         }
         runtime.current.packs.releaseAllDueLogging(logger)
         publisher.publish()
