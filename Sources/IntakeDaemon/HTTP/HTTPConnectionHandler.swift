@@ -124,7 +124,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func perform(_ action: HTTPRequestMachine.Action, context: ChannelHandlerContext, retryAfter: Int? = nil) {
         switch action {
         case .none, .keep:
-            if !machine.isMidRequest && !machine.isProcessing && closing == false && machine.state == .idle && draining {
+            // A refused request's end while draining: nothing more will come on this connection.
+            if draining && !closing && machine.state == .idle {
                 context.close(promise: nil)
             }
         case .admit(let route, let declaredLength):

@@ -42,12 +42,11 @@ public struct DeadlineSweeper: Service {
         let current = runtime.current
         let home = current.home
         var raised: [DeadlineAlert] = []
+        // Every sweep, working day or not, releases the packs that are due.
+        defer { current.packs.releaseAllDueLogging(logger) }
         // Alerts are for working days: a weekend's or a bank holiday's are raised on the next
         // working day (nothing is lost: the policy looks at the deadlines, not at the day).
-        guard home.calendar.isWorkingDay(today) else {
-            current.packs.releaseAllDueLogging(logger)
-            return []
-        }
+        guard home.calendar.isWorkingDay(today) else { return [] }
         do {
             let already = try home.ledger.raisedAlerts()
             var due: [DeadlineAlert] = []
@@ -55,7 +54,9 @@ public struct DeadlineSweeper: Service {
                 let status = CaseStatus(record: record, timescales: home.settings.timescales, calendar: home.calendar, today: today)
                 due += DeadlineAlert.due(for: status, calendar: home.calendar, soon: home.settings.alerts.soon, raised: already)
             }
-            for (alert, index) in try home.ledger.recordAlerts(due, at: clock()) {
+            // One time for the ledger events and the command's copies of them.
+            let now = clock()
+            for (alert, index) in try home.ledger.recordAlerts(due, at: now) {
                 raised.append(alert)
                 var metadata: Logger.Metadata = ["alert": "\(alert.kind.rawValue)", "case": "\(alert.caseRef)",
                                                  "due": "\(alert.due)", "index": "\(index)"]
@@ -63,14 +64,13 @@ public struct DeadlineSweeper: Service {
                 logger.warning("deadline", metadata: metadata)
                 let command = home.settings.alerts.command
                 if !command.isEmpty {
-                    ShellCommand.start(command, input: CanonicalJSON.encodeString(LedgerEvent.alert(alert, at: clock()).json) + "\n",
+                    ShellCommand.start(command, input: CanonicalJSON.encodeString(LedgerEvent.alert(alert, at: now).json) + "\n",
                                        logger: logger, purpose: "alert command")
                 }
             }
         } catch {
             logger.error("deadline sweep failed", metadata: ["error": "\(errorCode(error))"])
         }
-        current.packs.releaseAllDueLogging(logger)
         return raised
     }
 }
