@@ -70,20 +70,17 @@ import Testing
         // Exactly once: one submission event per input, by its envelope hash.
         let ledger = test.home.ledger
         let size = try ledger.treeSize()
-        var events: [String: Int] = [:]
         var leafHashes: [[UInt8]] = []
         for index in 0..<size {
             let entry = try #require(try ledger.entry(at: index))
             leafHashes.append(MerkleHashing.leafHash(entry))
-            let event = try #require(LedgerEvent.parse(entry: entry))
-            if let sha = event["envelopeSha256"]?.stringValue, event.kind != .returnSuperseded { events[sha, default: 0] += 1 }
+            #expect(LedgerEvent.parse(entry: entry) != nil)
         }
+        let events = try ExactlyOnce.submissionEvents(in: ledger)
         for envelope in envelopes {
             let sha = SHA256.hex(envelope)
             #expect(events[sha] == 1, "envelope \(sha.prefix(12)) recorded \(events[sha] ?? 0) times")
-            let kept = FileManager.default.fileExists(atPath: "\(test.layout.store)/\(sha).p7m")
-                || FileManager.default.fileExists(atPath: "\(test.layout.quarantine)/\(sha).p7m")
-            #expect(kept)
+            #expect(ExactlyOnce.isKept(sha, in: test.layout))
         }
         #expect(events.count == envelopes.count)
         // The tree of stored nodes is the tree of the leaves, and the last checkpoint signs it.

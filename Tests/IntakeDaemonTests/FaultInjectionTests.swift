@@ -108,20 +108,13 @@ struct FaultInjectionTests {
         let home = try Home(layout, readOnly: true)
         let audit = try HomeAudit.run(home)
         #expect(audit.findings.isEmpty, "\(label): \(audit.findings.prefix(3))")
-        var recorded: [String: Int] = [:]
-        var packs = 0
-        for index in 0..<(try home.ledger.treeSize()) {
-            guard let entry = try home.ledger.entry(at: index), let event = LedgerEvent.parse(entry: entry) else { continue }
-            if event.kind == .packReleased { packs += 1 }
-            if let sha = event["envelopeSha256"]?.stringValue, event.kind != .returnSuperseded { recorded[sha, default: 0] += 1 }
-        }
+        let recorded = try ExactlyOnce.submissionEvents(in: home.ledger)
         for input in inputs {
             let sha = SHA256.hex(input)
             #expect(recorded[sha] == 1, "\(label): input \(sha.prefix(12)) recorded \(recorded[sha] ?? 0) times")
-            let kept = FileManager.default.fileExists(atPath: "\(layout.store)/\(sha).p7m")
-                || FileManager.default.fileExists(atPath: "\(layout.quarantine)/\(sha).p7m")
-            #expect(kept, "\(label): input \(sha.prefix(12)) is kept nowhere")
+            #expect(ExactlyOnce.isKept(sha, in: layout), "\(label): input \(sha.prefix(12)) is kept nowhere")
         }
+        let packs = try #require(try home.ledger.caseRecord(TestHome.caseRef)).packs.count
         #expect(packs == 1, "\(label): \(packs) packs released")
         let waiting = (try? FileManager.default.contentsOfDirectory(atPath: layout.dropNew)) ?? []
         #expect(waiting.isEmpty, "\(label): \(waiting) still waiting")
