@@ -28,6 +28,26 @@ import Testing
             #expect(Base64.decode(Base64.encode(slice)) == slice)
         }
     }
+
+    /// The word-at-a-time loop and the last group agree with a byte-at-a-time reading: every
+    /// length round-trips, and a character outside the alphabet at any position (every byte
+    /// value that is not one) is refused.
+    @Test func everyPositionAndEveryInvalidCharacter() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".utf8)
+        let invalid = (0...255).map(UInt8.init).filter { !alphabet.contains($0) }
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 97 &+ 13) }
+            let text = Array(Base64.encode(bytes).utf8)
+            #expect(text.withUnsafeBufferPointer { Base64.decode(utf8: $0) } == bytes)
+            for position in text.indices {
+                for bad in [invalid[position % invalid.count], 0x00, 0x80, 0xff] {
+                    var broken = text
+                    broken[position] = bad
+                    #expect(broken.withUnsafeBufferPointer { Base64.decode(utf8: $0) } == nil, "length \(length) at \(position): \(bad)")
+                }
+            }
+        }
+    }
 }
 
 @Suite struct Base64PiecesTests {

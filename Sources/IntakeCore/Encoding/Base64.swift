@@ -11,6 +11,23 @@ public enum Base64 {
         return table
     }()
 
+    /// For the fast loop: each character of a group, at its position (0...3), already shifted
+    /// to where its bits land in the three decoded bytes (as a little-endian word), and
+    /// `invalid` for a character outside the alphabet. OR-ing a group's four entries gives the
+    /// three bytes, or a word with bit 24 set.
+    private static let invalid: UInt32 = 0x0100_0000
+    private static let positioned: [UInt32] = {
+        var table = [UInt32](repeating: invalid, count: 4 * 256)
+        for (index, c) in alphabet.enumerated() {
+            let v = UInt32(index)
+            table[0 * 256 + Int(c)] = v << 2
+            table[1 * 256 + Int(c)] = v >> 4 | (v & 0x0f) << 12
+            table[2 * 256 + Int(c)] = (v >> 2) << 8 | (v & 0x03) << 22
+            table[3 * 256 + Int(c)] = v << 16
+        }
+        return table
+    }()
+
     public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
@@ -52,16 +69,19 @@ public enum Base64 {
             reverse.withUnsafeBufferPointer { table in
                 var written = 0
                 var index = 0
-                // Every group but the last: four alphabet characters, no padding.
-                while index + 4 < count {
-                    let c0 = table[Int(input[index])], c1 = table[Int(input[index + 1])]
-                    let c2 = table[Int(input[index + 2])], c3 = table[Int(input[index + 3])]
-                    if (c0 | c1 | c2 | c3) == 0xff { failed = true; break }
-                    out[written] = c0 << 2 | c1 >> 4
-                    out[written + 1] = (c1 & 0x0f) << 4 | c2 >> 2
-                    out[written + 2] = (c2 & 0x03) << 6 | c3
-                    written += 3
-                    index += 4
+                // Every group but the last: four alphabet characters, no padding. Each group's
+                // three bytes are stored as one word; its fourth byte is overwritten by the next
+                // group (the last group, decoded below, always writes at least one byte more).
+                positioned.withUnsafeBufferPointer { positioned in
+                    let base = UnsafeMutableRawPointer(out.baseAddress!)
+                    while index + 4 < count {
+                        let word = positioned[Int(input[index])] | positioned[256 + Int(input[index + 1])]
+                            | positioned[512 + Int(input[index + 2])] | positioned[768 + Int(input[index + 3])]
+                        if word & invalid != 0 { failed = true; break }
+                        base.storeBytes(of: word.littleEndian, toByteOffset: written, as: UInt32.self)
+                        written += 3
+                        index += 4
+                    }
                 }
                 if !failed {
                     // The last group: canonical padding, unused bits zero.
