@@ -40,32 +40,9 @@ extension Ledger {
         _ opened: OpenedReturn, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
-        try recordOnce(inputKey: inputKey, persist: persist) { db in
-            var snapshot: CaseSnapshot?
-            if let ref = SubmissionPolicy.caseReference(for: opened), let record = try Self.caseRecord(ref, db) {
-                let agency = opened.signerAgency ?? ""
-                let latest = record.latest[agency].map {
-                    CaseSnapshot.LatestReturn(version: $0.version, contentSha256: $0.contentSha256, ledgerIndex: $0.ledgerIndex)
-                }
-                snapshot = CaseSnapshot(ref: ref, closed: record.isClosed, expectedAgencies: Set(record.agencies), latest: latest)
-            }
-            let decision = SubmissionPolicy.decide(opened, case: snapshot)
-            try persist(decision.disposition)
-            let events = SubmissionPolicy.events(for: decision, facts: facts, opened: opened, at: now)
-            let indices = try append(events, db, inputKey: inputKey, at: now)
-            if case .accept(let version, _, let completeness) = decision, let document = opened.verdict.scopingReturn {
-                try db.cachedStatement(sql: """
-                    INSERT INTO submission (ledger_index, case_ref, agency_id, version, envelope_sha256, content_sha256,
-                                            received_at, complete, missing, channel)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [indices[0], document.caseRef, document.agencyId, version, facts.envelopeSha256,
-                                             opened.contentSha256, facts.receivedAt.rfc3339(milliseconds: true),
-                                             completeness.isComplete, completeness.codes.joined(separator: ","), facts.channel])
-            }
-            var recorded = try Self.recorded(index: indices[0], db, isNew: true)
-            if case .reject(_, let message) = decision { recorded.message = message }
-            return recorded
-        }
+        try recordGroup(count: 1, at: now) { _, group in
+            try group.recordOpened(opened, facts: facts, inputKey: inputKey, persist: persist)
+        }[0].get()
     }
 
     /// Records an input rejected before its content could be read (size, file type, crypto).
@@ -73,26 +50,9 @@ extension Ledger {
         _ reason: ReasonCode, facts: SubmissionFacts, inputKey: String?, at now: UTCInstant,
         persist: (Disposition) throws -> Void
     ) throws -> Recorded {
-        try recordOnce(inputKey: inputKey, persist: persist) { db in
-            try persist(.quarantine(reason, ""))
-            let index = try append([SubmissionPolicy.rejection(reason, facts: facts, at: now)], db, inputKey: inputKey, at: now)[0]
-            return try Self.recorded(index: index, db, isNew: true)
-        }
-    }
-
-    /// One write transaction for one input: a replay of an input key already recorded only
-    /// re-runs `persist` with the earlier disposition and returns the earlier record;
-    /// otherwise `record` decides and appends.
-    private func recordOnce(inputKey: String?, persist: (Disposition) throws -> Void,
-                            record: (Database) throws -> Recorded) throws -> Recorded {
-        try requireSigner()
-        return try pool.write { db in
-            if let inputKey, let prior = try Self.recorded(inputKey: inputKey, db) {
-                try persist(prior.disposition)
-                return prior
-            }
-            return try record(db)
-        }
+        try recordGroup(count: 1, at: now) { _, group in
+            try group.recordRejection(reason, facts: facts, inputKey: inputKey, persist: persist)
+        }[0].get()
     }
 
     /// What was recorded for a drop-directory input, if it was.

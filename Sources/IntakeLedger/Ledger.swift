@@ -79,11 +79,12 @@ public final class Ledger: Sendable {
         guard signer != nil else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
     }
 
-    /// Appends `events` as leaves, stores the completed nodes, and signs a checkpoint for the
+    /// Appends `events` as leaves, stores the completed nodes, and (unless `sign` is false: a
+    /// group commit signs once for all its inputs, `signCheckpoint`) signs a checkpoint for the
     /// new tree. Runs inside the caller's transaction. Returns the leaves' indices.
     @discardableResult
-    func append(_ events: [LedgerEvent], _ db: Database, inputKey: String? = nil, at now: UTCInstant) throws -> [Int] {
-        guard let signer else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+    func append(_ events: [LedgerEvent], _ db: Database, inputKey: String? = nil, at now: UTCInstant, sign: Bool = true) throws -> [Int] {
+        try requireSigner()
         var size = try Self.size(db)
         var indices: [Int] = []
         var fresh: [NodeID: [UInt8]] = [:]
@@ -106,13 +107,22 @@ public final class Ledger: Sendable {
             indices.append(size)
             size += 1
         }
-        let root = try MerkleTree.root(size: size) { id in try fresh[id] ?? Self.node(id, db) }
+        if sign { try signCheckpoint(db, size: size, at: now) { fresh[$0] } }
+        return indices
+    }
+
+    /// Signs a checkpoint for the tree of `size` leaves (the whole tree), inside the caller's
+    /// transaction, after proving it consistent with the last signed one. `cached` may supply
+    /// nodes the caller has just computed.
+    func signCheckpoint(_ db: Database, size: Int, at now: UTCInstant, cached: (NodeID) -> [UInt8]? = { _ in nil }) throws {
+        guard let signer else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+        let root = try MerkleTree.root(size: size) { id in try cached(id) ?? Self.node(id, db) }
         // Never sign a tree inconsistent with the last signed one (RFC 9162 §2.1.4): prove the
         // old tree is a prefix of the new from the stored nodes, and verify the proof.
         if let last = try Self.latestCheckpoint(db) {
             let consistent = try last.size < size && MerkleVerifier.verifyConsistency(
                 size1: last.size, size2: size, root1: last.rootHash, root2: root,
-                proof: MerkleProof.consistencyProof(from: last.size, to: size) { id in try fresh[id] ?? Self.node(id, db) })
+                proof: MerkleProof.consistencyProof(from: last.size, to: size) { id in try cached(id) ?? Self.node(id, db) })
             guard consistent else {
                 throw LedgerError("inconsistent", "the tree of \(size) entries is not consistent with the checkpoint at \(last.size); refusing to sign")
             }
@@ -120,7 +130,6 @@ public final class Ledger: Sendable {
         let body = try Checkpoint(origin: origin, size: size, rootHash: root).format()
         let note = try signer.signNote(body)
         try db.cachedStatement(sql: "INSERT INTO checkpoint (tree_size, root_hash, note, signed_at) VALUES (?, ?, ?, ?)").execute(arguments: [size, Data(root), note.format(), now.rfc3339(milliseconds: true)])
-        return indices
     }
 
     /// Appends `events` as they are, in one transaction with one signed checkpoint, for bulk

@@ -47,10 +47,10 @@ public final class DropDirectory: Sendable {
 
     /// Processes every waiting input; returns the outcomes.
     @discardableResult
-    public func scan(onOutcome: (String, Outcome) -> Void = { _, _ in }) -> [Outcome] {
+    public func scan(workers: WorkerThreads = .shared, onOutcome: (String, Outcome) -> Void = { _, _ in }) -> [Outcome] {
         var outcomes: [Outcome] = []
-        for relative in pending() {
-            if let outcome = try? process(relative) {
+        process(pending(), workers: workers) { relative, result in
+            if case .success(let outcome?) = result {
                 outcomes.append(outcome)
                 onOutcome(relative, outcome)
             }
@@ -58,57 +58,189 @@ public final class DropDirectory: Sendable {
         return outcomes
     }
 
+    /// Processes the inputs `relatives` (each relative to `drop/`), reporting each one's result
+    /// in order: nil when it was gone or not ours to take, an error (storage or ledger) when
+    /// it was left where it is to be retried. Inputs are read and opened on `workers`, several
+    /// at once, and recorded on this thread with the ones ready at the same time committed as
+    /// one group; their receipts are then written and the inputs removed, one fsync per
+    /// folder for the group.
+    public func process(_ relatives: [String], workers: WorkerThreads = .shared,
+                        report: (String, Result<Outcome?, any Error>) -> Void) {
+        let limit = pipeline.home.settings.policy.maxEnvelopeBytes
+        Pipelined<Result<Taken, any Error>>(workers: workers).run(count: relatives.count, size: { index in
+            var info = stat()
+            return lstat("\(layout.drop)/\(relatives[index])", &info) == 0 ? min(Int(info.st_size), limit) : 0
+        }, prepare: { index in
+            Result { try self.take(relatives[index]) }
+        }, record: { group in
+            var ready: [(relative: String, prepared: Pipeline.Prepared, input: Input)] = []
+            for (index, taken) in group {
+                let relative = relatives[index]
+                switch taken {
+                case .failure(let error): report(relative, .failure(error))
+                case .success(.gone): report(relative, .success(nil))
+                case .success(.other): report(relative, Result { try process(relative) })
+                case .success(.prepared(let prepared, let input)): ready.append((relative, prepared, input))
+                }
+            }
+            guard !ready.isEmpty else { return }
+            let committed = pipeline.commit(group: ready.map(\.prepared))
+            for (item, result) in zip(ready, finish(zip(ready.map(\.input), committed).map { ($0, $1) })) {
+                report(item.relative, result.map { $0 })
+            }
+        })
+    }
+
     /// Processes one input (`relative` to `drop/`). Returns nil when it is gone or not ours
     /// to take (a dotfile, a path outside the inboxes). Throws on storage or ledger failure,
     /// leaving the input where it is to be retried.
     public func process(_ relative: String) throws -> Outcome? {
+        let path = "\(layout.drop)/\(relative)"
+        guard let (inbox, name, info) = try openEntry(relative) else { return nil }
+        defer { close(inbox) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return try quarantineUnopened(relative, inbox: inbox, name: name, info: info)
+        }
+        let fd = openat(inbox, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            if errno == ELOOP { return try quarantineUnopened(relative, inbox: inbox, name: name, info: info) }
+            throw StorageError.errno("cannot open", path)
+        }
+        defer { close(fd) }
+        guard let opened = try Self.sameRegularFile(fd, as: info, path: path) else { return nil }
+        let outcome: Outcome
+        if Int(opened.st_size) > pipeline.home.settings.policy.maxEnvelopeBytes {
+            outcome = try pipeline.processOversized(fd: fd, channel: "drop", originalName: relative, receivedAt: pipeline.clock()) {
+                Self.inputKey(relative, info: opened, sha256: $0)
+            }
+        } else {
+            outcome = try pipeline.commit(prepare(relative, fd: fd, info: opened))
+        }
+        // The agency's receipt is durable before the input leaves the drop directory.
+        try receipts.issue(for: outcome)
+        try Self.removeIfSame(inbox, name, opened, path: path)
+        return outcome
+    }
+
+    // MARK: - The steps
+
+    /// What a worker made of one waiting input.
+    enum Taken: Sendable {
+        /// Gone, or not ours to take: nothing to do.
+        case gone
+        /// Not a regular file, or over the size limit: `process(_:)` takes it, on the recorder.
+        case other
+        /// Read, hashed and opened, ready to be recorded.
+        case prepared(Pipeline.Prepared, Input)
+    }
+
+    /// A prepared input's place in its inbox, to remove it once it is recorded: the inbox
+    /// stays open (by descriptor) until then.
+    final class Input: Sendable {
+        let inbox: Int32
+        let name: String
+        let info: stat
+        let path: String
+
+        init(inbox: Int32, name: String, info: stat, path: String) {
+            self.inbox = inbox
+            self.name = name
+            self.info = info
+            self.path = path
+        }
+
+        deinit { close(inbox) }
+    }
+
+    /// The worker's half for one input: reads a regular file under the size limit and
+    /// prepares it; anything else is left to `process(_:)`.
+    func take(_ relative: String) throws -> Taken {
+        let path = "\(layout.drop)/\(relative)"
+        guard let (inbox, name, info) = try openEntry(relative) else { return .gone }
+        var handed = false
+        defer { if !handed { close(inbox) } }
+        guard info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes else { return .other }
+        let fd = openat(inbox, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT { return .gone }
+            if errno == ELOOP { return .other }
+            throw StorageError.errno("cannot open", path)
+        }
+        defer { close(fd) }
+        guard let opened = try Self.sameRegularFile(fd, as: info, path: path) else { return .gone }
+        guard Int(opened.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes else { return .other }
+        let prepared = try prepare(relative, fd: fd, info: opened)
+        handed = true
+        return .prepared(prepared, Input(inbox: inbox, name: name, info: opened, path: path))
+    }
+
+    /// Reads and prepares a regular file under the size limit, keyed for replays.
+    private func prepare(_ relative: String, fd: Int32, info: stat) throws -> Pipeline.Prepared {
+        let receivedAt = pipeline.clock()
+        let bytes = try DurableFile.readAll(fd, path: "\(layout.drop)/\(relative)",
+                                            limit: pipeline.home.settings.policy.maxEnvelopeBytes + 1, sizeHint: Int(info.st_size))
+        let sha256 = SHA256.hex(bytes)
+        return try pipeline.prepare(consume bytes, channel: "drop", originalName: relative,
+                                    inputKey: Self.inputKey(relative, info: info, sha256: sha256), receivedAt: receivedAt,
+                                    envelopeSha256: sha256)
+    }
+
+    /// After a group is committed: each recorded input's receipt is written (durable, one
+    /// fsync per receipts folder) before any of them leaves the drop directory; then the
+    /// inputs are removed, one fsync per inbox. An input whose receipt could not be written
+    /// stays, to be replayed.
+    private func finish(_ items: [(Input, Result<Outcome, any Error>)]) -> [Result<Outcome?, any Error>] {
+        let syncs = DirectorySyncs()
+        var results: [Result<Outcome?, any Error>] = items.map { _, committed in
+            committed.flatMap { outcome in Result { _ = try receipts.issue(for: outcome, syncs: syncs); return outcome } }
+        }
+        do { try syncs.flush() } catch { results = results.map { $0.flatMap { _ in .failure(error) } } }
+        var inboxes: [String: Int32] = [:]  // each inbox's folder, and one descriptor of it
+        for (index, (input, _)) in items.enumerated() where (try? results[index].get()) != nil {
+            do {
+                try Self.removeIfSame(input.inbox, input.name, input.info, path: input.path, sync: false)
+                inboxes[DurableFile.parent(of: input.path)] = input.inbox
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (folder, fd) in inboxes where fsync(fd) != 0 {
+            let error = StorageError.errno("cannot fsync directory", folder)
+            for (index, (input, _)) in items.enumerated() where DurableFile.parent(of: input.path) == folder {
+                results[index] = results[index].flatMap { _ in .failure(error) }
+            }
+        }
+        return results
+    }
+
+    /// Checks `relative` names an entry in an inbox and opens that inbox; the inbox's
+    /// descriptor, the entry's name and its `lstat`, or nil when it is not ours or gone.
+    private func openEntry(_ relative: String) throws -> (inbox: Int32, name: String, info: stat)? {
         let components = relative.split(separator: "/")
         guard let name = components.last, !name.hasPrefix("."), components.count <= 3,
               !components.contains(".."), components.dropLast().last == "new",
               components.count == 2 || components[0] != "tmp"
         else { return nil }
-        let path = "\(layout.drop)/\(relative)"
         // Every folder on the way is opened without following symlinks, and the input is then
         // reached relative to its inbox's descriptor: a symlink planted in place of an inbox
         // or an agency folder cannot lead the daemon to read or delete files elsewhere.
         guard let inbox = try Self.openInbox(layout.drop, components.dropLast().map(String.init)) else { return nil }
-        defer { close(inbox) }
-        let entry = String(name)
         var info = stat()
-        guard fstatat(inbox, entry, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            return try quarantineUnopened(relative, inbox: inbox, name: entry, info: info)
+        guard fstatat(inbox, String(name), &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            close(inbox)
+            return nil
         }
-        let fd = openat(inbox, entry, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            if errno == ELOOP { return try quarantineUnopened(relative, inbox: inbox, name: entry, info: info) }
-            throw StorageError.errno("cannot open", path)
-        }
-        defer { close(fd) }
+        return (inbox, String(name), info)
+    }
+
+    /// The opened file's `fstat`, or nil when it is not the regular file that was listed
+    /// (swapped under us: the next event or scan sees the new entry).
+    private static func sameRegularFile(_ fd: Int32, as listed: stat, path: String) throws -> stat? {
         var opened = stat()
         guard fstat(fd, &opened) == 0 else { throw StorageError.errno("cannot stat", path) }
-        guard opened.st_mode & S_IFMT == S_IFREG, opened.st_ino == info.st_ino, opened.st_dev == info.st_dev else {
-            return nil  // swapped under us: the next event or scan sees the new entry
-        }
-        let receivedAt = pipeline.clock()
-        let outcome: Outcome
-        if Int(opened.st_size) > pipeline.home.settings.policy.maxEnvelopeBytes {
-            outcome = try pipeline.processOversized(fd: fd, channel: "drop", originalName: relative, receivedAt: receivedAt) {
-                Self.inputKey(relative, info: opened, sha256: $0)
-            }
-        } else {
-            let bytes = try DurableFile.readAll(fd, path: path, limit: pipeline.home.settings.policy.maxEnvelopeBytes + 1,
-                                                sizeHint: Int(opened.st_size))
-            let sha256 = SHA256.hex(bytes)
-            let key = Self.inputKey(relative, info: opened, sha256: sha256)
-            outcome = try pipeline.process(consume bytes, channel: "drop", originalName: relative, inputKey: key,
-                                           receivedAt: receivedAt, envelopeSha256: sha256)
-        }
-        // The agency's receipt is durable before the input leaves the drop directory.
-        try receipts.issue(for: outcome)
-        try Self.removeIfSame(inbox, entry, opened, path: path)
-        return outcome
+        guard opened.st_mode & S_IFMT == S_IFREG, opened.st_ino == listed.st_ino, opened.st_dev == listed.st_dev else { return nil }
+        return opened
     }
 
     /// Opens `drop/` and then each folder of `inbox` (e.g. `["police", "new"]`) with
@@ -128,13 +260,14 @@ public final class DropDirectory: Sendable {
     /// Removes the processed input from its inbox, but only if the name still holds the file
     /// that was processed: a new delivery renamed over it in the meantime is left for the next
     /// event or scan, never deleted unrecorded.
-    static func removeIfSame(_ inbox: Int32, _ name: String, _ processed: stat, path: String) throws {
+    /// With `sync` false, the caller fsyncs the inbox.
+    static func removeIfSame(_ inbox: Int32, _ name: String, _ processed: stat, path: String, sync: Bool = true) throws {
         var now = stat()
         guard fstatat(inbox, name, &now, AT_SYMLINK_NOFOLLOW) == 0,
               now.st_dev == processed.st_dev, now.st_ino == processed.st_ino
         else { return }
         guard unlinkat(inbox, name, 0) == 0 || errno == ENOENT else { throw StorageError.errno("cannot remove", path) }
-        guard fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync directory", DurableFile.parent(of: path)) }
+        guard !sync || fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync directory", DurableFile.parent(of: path)) }
     }
 
     /// The identity of a drop-directory input: its path, inode, modification and change times,

@@ -6,8 +6,9 @@ import Synchronization
 
 /// The socket's application: admission (rate limits, concurrency, body memory) and the
 /// routes of DESIGN §6 (docs/openapi.json), independent of the HTTP transport. A submission
-/// runs the same pipeline as the drop directory: the CPU-bound half on a concurrent queue,
-/// the recording half on a serial one.
+/// runs the same pipeline as the drop directory: the CPU-bound half on the worker threads,
+/// the recording half on one recorder thread that commits the submissions waiting together
+/// as one group, and the receipt is signed back on a worker.
 public final class SocketAPI: Sendable {
     let runtime: Runtime
     let metrics: IntakeMetrics
@@ -21,13 +22,15 @@ public final class SocketAPI: Sendable {
     private let limiter: Mutex<PeerLimiter>
     private let usage = Mutex<(bodyBytes: Int, inFlight: Int)>((0, 0))
     private let work = DispatchQueue(label: "intake.socket.work", attributes: .concurrent)
-    private let commits = DispatchQueue(label: "intake.socket.commit")
+    private let workers: WorkerThreads
+    private let recorder = GroupRecorder(name: "intake-recorder")
 
     public init(runtime: Runtime, metrics: IntakeMetrics, logger: Logger, publisher: CheckpointPublisher? = nil,
                 clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
                 monotonic: @escaping @Sendable () -> Double = SystemClock.monotonicSeconds,
-                onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+                workers: WorkerThreads = .shared, onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
         self.runtime = runtime
+        self.workers = workers
         self.onOutcome = onOutcome
         self.metrics = metrics
         self.logger = logger
@@ -118,18 +121,46 @@ public final class SocketAPI: Sendable {
         }
     }
 
-    /// Answers a whole request on a worker thread (never on the event loop, and never on
-    /// Swift's cooperative pool, which blocking file and database work must not starve), then
-    /// calls `completion` with the reply.
+    deinit { recorder.stop() }
+
+    /// Answers a whole request off the event loop and off Swift's cooperative pool (which
+    /// blocking file and database work must not starve), then calls `completion` with the
+    /// reply: a submission is prepared on a worker thread, recorded by the recorder with the
+    /// other submissions waiting, and answered (its receipt signed) on a worker thread.
     public func handle(_ route: HTTPRoute, body: [UInt8], peer: String, completion: @escaping @Sendable (HTTPReply) -> Void) {
-        work.async { completion(self.respond(route, body: body, peer: peer)) }
+        guard route == .submit else {
+            work.async { completion(self.respond(route, body: body, peer: peer)) }
+            return
+        }
+        let started = ContinuousClock.now
+        let current = runtime.current
+        workers.submit {
+            let prepared: Pipeline.Prepared
+            do {
+                prepared = try current.pipeline.prepare(body, channel: "socket")
+            } catch {
+                completion(self.answer(.failure(error), current: current, peer: peer, started: started))
+                return
+            }
+            self.recorder.record(prepared, with: current.pipeline) { recorded in
+                self.workers.submit { completion(self.answer(recorded, current: current, peer: peer, started: started)) }
+            }
+        }
     }
 
     /// Answers a whole request, blocking the calling thread.
     public func respond(_ route: HTTPRoute, body: [UInt8], peer: String) -> HTTPReply {
         let reply: HTTPReply
         switch route {
-        case .submit: reply = submit(body, peer: peer)
+        case .submit:
+            let answered = DispatchSemaphore(value: 0)
+            let box = Mutex<HTTPReply?>(nil)
+            handle(route, body: body, peer: peer) { reply in
+                box.withLock { $0 = reply }
+                answered.signal()
+            }
+            answered.wait()
+            return box.withLock { $0! }  // handle() has counted the response
         case .caseStatus(let ref): reply = caseStatus(ref)
         case .health: reply = health()
         case .metrics: reply = metricsReply()
@@ -138,46 +169,13 @@ public final class SocketAPI: Sendable {
         return reply
     }
 
-    func submit(_ body: [UInt8], peer: String) -> HTTPReply {
-        let started = ContinuousClock.now
-        let current = runtime.current
+    /// The answer to a submission once it is recorded (or could not be): 201 with the signed
+    /// receipt, 200 with the original receipt for a duplicate, 4xx for a rejection, 503 when
+    /// storage or the ledger failed (nothing was kept; the client retries).
+    func answer(_ recorded: Result<Outcome, any Error>, current: Runtime.Current, peer: String, started: ContinuousClock.Instant) -> HTTPReply {
+        let reply: HTTPReply
         do {
-            let prepared = try current.pipeline.prepare(body, channel: "socket")
-            // Recorded one at a time, in the order the inputs finish opening.
-            let outcome = try commits.sync { try current.pipeline.commit(prepared) }
-            let elapsed = ContinuousClock.now - started
-            metrics.recordSubmission(channel: "socket", outcome: outcome, duration: elapsed)
-            if !metrics.isHealthy { metrics.setHealthy(true) }
-            var metadata = outcome.logMetadata(channel: "socket", elapsed: elapsed)
-            metadata["peer"] = "\(peer)"
-            logger.info("submission", metadata: metadata)
-            publisher?.publish()
-            onOutcome(outcome)
-            guard outcome.status != .rejected else {
-                limiter.withLock { $0.recordRejection(peer: peer, now: monotonic()) }
-                let reason = outcome.reason ?? .malformed
-                var members: [String: JSONValue] = [
-                    "error": .string(reason.rawValue), "message": .string(outcome.message),
-                    "envelopeSha256": .string(outcome.envelopeSha256), "ledgerIndex": .int(outcome.ledgerIndex),
-                ]
-                if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
-                return .json(reason.httpStatus, .object(members))
-            }
-            // A duplicate is answered with the original acceptance's receipt.
-            let receiptIndex = outcome.status == .duplicate ? (outcome.duplicateOf ?? outcome.ledgerIndex) : outcome.ledgerIndex
-            let receipt = try current.receipts.sign(current.receipts.receipt(index: receiptIndex))
-            var members: [String: JSONValue] = [
-                "status": .string(outcome.status.rawValue), "envelopeSha256": .string(outcome.envelopeSha256),
-                "ledgerIndex": .int(outcome.ledgerIndex), "treeSize": .int(outcome.treeSize),
-                "receipt": .string(Base64.encode(receipt)),
-            ]
-            if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
-            if let agencyId = outcome.agencyId { members["agencyId"] = .string(agencyId) }
-            if let version = outcome.version { members["version"] = .int(version) }
-            if let original = outcome.duplicateOf { members["duplicateOf"] = .int(original) }
-            if outcome.status != .duplicate { members["missing"] = .array(outcome.missing.map(JSONValue.string)) }
-            if let signed = outcome.signedReceipt { members["signedReceipt"] = .string(Base64.encode(signed)) }
-            return .json(outcome.status == .duplicate ? 200 : 201, .object(members))
+            reply = try accepted(recorded.get(), current: current, peer: peer, started: started)
         } catch {
             // Storage or ledger trouble: nothing was recorded (the transaction rolled back and
             // what it wrote was removed); the client keeps the envelope and retries.
@@ -185,9 +183,47 @@ public final class SocketAPI: Sendable {
             metrics.recordError(kind: code)
             metrics.setHealthy(false)
             logger.error("submission not recorded", metadata: ["channel": "socket", "peer": "\(peer)", "error": "\(code)"])
-            return .error(503, "unavailable", "the submission could not be recorded (\(code)); nothing was kept; retry later",
-                          headers: [("Retry-After", "5")])
+            reply = .error(503, "unavailable", "the submission could not be recorded (\(code)); nothing was kept; retry later",
+                           headers: [("Retry-After", "5")])
         }
+        metrics.recordResponse(route: HTTPRoute.submit.metricName, status: reply.status)
+        return reply
+    }
+
+    private func accepted(_ outcome: Outcome, current: Runtime.Current, peer: String, started: ContinuousClock.Instant) throws -> HTTPReply {
+        let elapsed = ContinuousClock.now - started
+        metrics.recordSubmission(channel: "socket", outcome: outcome, duration: elapsed)
+        if !metrics.isHealthy { metrics.setHealthy(true) }
+        var metadata = outcome.logMetadata(channel: "socket", elapsed: elapsed)
+        metadata["peer"] = "\(peer)"
+        logger.info("submission", metadata: metadata)
+        publisher?.publish()
+        onOutcome(outcome)
+        guard outcome.status != .rejected else {
+            limiter.withLock { $0.recordRejection(peer: peer, now: monotonic()) }
+            let reason = outcome.reason ?? .malformed
+            var members: [String: JSONValue] = [
+                "error": .string(reason.rawValue), "message": .string(outcome.message),
+                "envelopeSha256": .string(outcome.envelopeSha256), "ledgerIndex": .int(outcome.ledgerIndex),
+            ]
+            if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
+            return .json(reason.httpStatus, .object(members))
+        }
+        // A duplicate is answered with the original acceptance's receipt.
+        let receiptIndex = outcome.status == .duplicate ? (outcome.duplicateOf ?? outcome.ledgerIndex) : outcome.ledgerIndex
+        let receipt = try current.receipts.sign(current.receipts.receipt(index: receiptIndex))
+        var members: [String: JSONValue] = [
+            "status": .string(outcome.status.rawValue), "envelopeSha256": .string(outcome.envelopeSha256),
+            "ledgerIndex": .int(outcome.ledgerIndex), "treeSize": .int(outcome.treeSize),
+            "receipt": .string(Base64.encode(receipt)),
+        ]
+        if let caseRef = outcome.caseRef { members["caseRef"] = .string(caseRef) }
+        if let agencyId = outcome.agencyId { members["agencyId"] = .string(agencyId) }
+        if let version = outcome.version { members["version"] = .int(version) }
+        if let original = outcome.duplicateOf { members["duplicateOf"] = .int(original) }
+        if outcome.status != .duplicate { members["missing"] = .array(outcome.missing.map(JSONValue.string)) }
+        if let signed = outcome.signedReceipt { members["signedReceipt"] = .string(Base64.encode(signed)) }
+        return .json(outcome.status == .duplicate ? 200 : 201, .object(members))
     }
 
     func caseStatus(_ ref: String) -> HTTPReply {

@@ -99,64 +99,86 @@ public final class Pipeline: Sendable {
         }
     }
 
-    /// The recording half: decides on the case and version inside the ledger's write
-    /// transaction, moves the staged bytes durably into store/ or quarantine/, and commits.
-    /// Inputs are recorded in the order `commit` is called.
+    /// The recording half for one input: a group of one (`commit(group:)`).
     public func commit(_ prepared: Prepared) throws -> Outcome {
+        try commit(group: [prepared])[0].get()
+    }
+
+    /// The recording half, for several inputs at once (group commit): inside one ledger write
+    /// transaction, in order, decides on each input's case and version and moves its bytes
+    /// durably into store/ or quarantine/; then fsyncs each directory written once, signs one
+    /// checkpoint for the group and commits. Each input succeeds or fails on its own. When the
+    /// transaction cannot commit, every input fails and nothing any of them wrote is kept: a
+    /// file in store/ or quarantine/ never outlives a rollback with no event to account for it.
+    public func commit(group: [Prepared]) -> [Result<Outcome, any Error>] {
+        let syncs = DirectorySyncs()
+        var created: [[String]] = Array(repeating: [], count: group.count)
+        var messages = Array(repeating: "", count: group.count)
+        let recorded: [Result<Ledger.Recorded, any Error>]
+        do {
+            recorded = try home.ledger.recordGroup(count: group.count, at: clock(), beforeCommit: { try syncs.flush() }) { index, ledger in
+                do {
+                    return try record(group[index], in: ledger, syncs: syncs, created: &created[index], message: &messages[index])
+                } catch {
+                    // Its savepoint is rolled back: so is what it wrote.
+                    for path in created[index] { unlink(path) }
+                    created[index] = []
+                    throw error
+                }
+            }
+        } catch {
+            for path in created.joined() { unlink(path) }
+            for prepared in group { if case .staged(let staged) = prepared.kept { store.discard(staged) } }
+            return group.map { _ in .failure(error) }
+        }
+        return group.indices.map { index in
+            let prepared = group[index]
+            switch recorded[index] {
+            case .failure(let error):
+                if case .staged(let staged) = prepared.kept { store.discard(staged) }
+                return .failure(error)
+            case .success(let recorded):
+                var outcome = Self.outcome(recorded, sha256: prepared.facts.envelopeSha256, message: messages[index])
+                if outcome.status != .rejected { outcome.signedReceipt = prepared.signedReceipt }
+                return .success(outcome)
+            }
+        }
+    }
+
+    /// Records one input of a group: the ledger decides where its bytes go (for a replay, the
+    /// earlier disposition wins over what this attempt concluded) and they are kept there.
+    private func record(_ prepared: Prepared, in ledger: Ledger.Group, syncs: DirectorySyncs,
+                        created: inout [String], message: inout String) throws -> Ledger.Recorded {
         let facts = prepared.facts, sha256 = facts.envelopeSha256
-        let record = { (reason: ReasonCode, message: String) in
-            EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt, originalName: prepared.originalName,
-                                 channel: facts.channel, size: facts.size, sha256: sha256)
-        }
-        // What this attempt created, to take back if the transaction does not commit: a file
-        // in store/ or quarantine/ never outlives a rollback with no event to account for it.
-        var created: [String] = []
-        let keep = { () throws(StorageError) in
-            let path: String? = switch prepared.kept {
-            case .memory(let bytes): try self.store.keep(bytes, sha256: sha256)
-            case .staged(let staged): try self.store.keep(staged)
-            }
-            created += path.map { [$0] } ?? []
-        }
-        let quarantine = { (reason: ReasonCode, message: String) throws(StorageError) in
-            let paths: [String] = switch prepared.kept {
-            case .memory(let bytes): try self.store.quarantine(bytes, sha256: sha256, record: record(reason, message))
-            case .staged(let staged): try self.store.quarantine(staged, record: record(reason, message))
-            }
-            created += paths
-        }
-        // Where the ledger says the bytes go: for a replay, its earlier disposition wins over
-        // what this attempt concluded.
-        var message = ""
-        let persist = { (disposition: Disposition) throws(StorageError) in
+        func persist(_ disposition: Disposition) throws(StorageError) {
             switch disposition {
             case .store:
-                try keep()
+                let path: String? = switch prepared.kept {
+                case .memory(let bytes): try self.store.keep(bytes, sha256: sha256, syncs: syncs)
+                case .staged(let staged): try self.store.keep(staged, syncs: syncs)
+                }
+                created += path.map { [$0] } ?? []
             case .quarantine(let reason, let why):
                 if case .failure(let rejection) = prepared.result, rejection.reason == reason {
                     message = rejection.message
                 } else if !why.isEmpty {
                     message = why
                 }
-                try quarantine(reason, message)
+                let record = EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt,
+                                                  originalName: prepared.originalName, channel: facts.channel, size: facts.size,
+                                                  sha256: sha256)
+                let paths: [String] = switch prepared.kept {
+                case .memory(let bytes): try self.store.quarantine(bytes, sha256: sha256, record: record, syncs: syncs)
+                case .staged(let staged): try self.store.quarantine(staged, record: record, syncs: syncs)
+                }
+                created += paths
             }
         }
-        do {
-            let recorded = switch prepared.result {
-            case .failure(let rejection):
-                try home.ledger.recordRejection(rejection.reason, facts: facts, inputKey: prepared.inputKey, at: clock()) {
-                    try persist($0)
-                }
-            case .success(let opened):
-                try home.ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey, at: clock()) { try persist($0) }
-            }
-            var outcome = Self.outcome(recorded, sha256: sha256, message: message)
-            if outcome.status != .rejected { outcome.signedReceipt = prepared.signedReceipt }
-            return outcome
-        } catch {
-            if case .staged(let staged) = prepared.kept { store.discard(staged) }
-            for path in created { unlink(path) }
-            throw error
+        return switch prepared.result {
+        case .failure(let rejection):
+            try ledger.recordRejection(rejection.reason, facts: facts, inputKey: prepared.inputKey) { try persist($0) }
+        case .success(let opened):
+            try ledger.recordOpened(opened, facts: facts, inputKey: prepared.inputKey) { try persist($0) }
         }
     }
 

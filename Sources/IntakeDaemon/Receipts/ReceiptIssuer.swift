@@ -60,17 +60,20 @@ public final class ReceiptIssuer: Sendable {
     /// receipt for the same envelope replaces the older one), and beside it
     /// `ENVELOPE-SHA256.ess-receipt` when the agency requested an RFC 2634 signed receipt.
     /// Returns the receipt's path, or nil for a rejection.
+    /// With `syncs`, the receipts' directory entries are durable once `syncs` is flushed.
     @discardableResult
-    public func issue(for outcome: Outcome) throws -> String? {
+    public func issue(for outcome: Outcome, syncs: DirectorySyncs? = nil) throws -> String? {
         guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
         let directory = "\(home.layout.receipts)/\(receipt.agencyId)"
         if mkdir(directory, 0o750) != 0 && errno != EEXIST {
             throw StorageError.errno("cannot create", directory)
         }
-        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o640)
+        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o640,
+                              syncs: syncs)
         if let signedReceipt = outcome.signedReceipt {
             // RFC 2634: the agency asked for a signed receipt bound to its own signature.
-            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o640)
+            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o640,
+                                  syncs: syncs)
         }
         return "\(directory)/\(receipt.envelopeSha256).receipt"
     }

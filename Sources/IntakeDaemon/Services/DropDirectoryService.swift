@@ -5,9 +5,12 @@ import IntakeCore
 import IntakeLedger
 
 /// The drop-directory watcher as a long-running service: scans the inboxes at start-up for
-/// anything that arrived while it was down, then processes each input inotify reports, one
-/// at a time, with a full rescan every `rescanSeconds` as a safety net. On graceful shutdown
-/// it stops taking new inputs and returns once the one in hand is finished.
+/// anything that arrived while it was down, then processes the inputs inotify reports, with a
+/// full rescan every `rescanSeconds` as a safety net. Inputs are taken in batches (whatever
+/// is waiting when the previous batch is done, up to `DropQueue.batchSize`), opened on the
+/// worker threads and recorded in groups. It is ready as soon as it watches: a backlog is
+/// taken in the background. On graceful shutdown it stops taking new inputs and returns once
+/// the batch in hand is finished.
 public struct DropDirectoryService: Service {
     /// The drop directory to use for each input: the runtime's current one (SIGHUP swaps it).
     let current: @Sendable () -> DropDirectory
@@ -43,8 +46,15 @@ public struct DropDirectoryService: Service {
     public func run() async throws {
         let watcher = try InotifyWatcher(dropDirectory: drop.pipeline.home.layout.drop)
         let worker = DispatchQueue(label: "intake.drop")
-        // Watches first, then the start-up scan: nothing can slip between the two.
-        await runOnWorker(worker) { scanAll() }
+        let queue = DropQueue()
+        /// Queues work; the worker drains the queue in batches, one drain at a time.
+        @Sendable func request(_ work: DropQueue.Work) {
+            guard queue.add(work) else { return }
+            worker.async { drain(queue) }
+        }
+        // Watches first, then the start-up scan: nothing can slip between the two. The daemon
+        // is ready once it watches; a backlog found at start-up is taken in the background.
+        request(.rescan)
         onReady()
         let ticker = Task {
             while !Task.isCancelled {
@@ -52,14 +62,14 @@ public struct DropDirectoryService: Service {
                 // that intake resumes by itself as soon as it can write again.
                 try? await Task.sleep(for: .seconds(metrics?.isHealthy == false ? min(2, rescanSeconds) : rescanSeconds))
                 if Task.isCancelled { break }
-                await runOnWorker(worker) { scanAll() }
+                request(.rescan)
             }
         }
         await withGracefulShutdownHandler {
             for await event in watcher.events {
                 switch event {
-                case .input(let relative): await runOnWorker(worker) { processOne(relative) }
-                case .rescan: await runOnWorker(worker) { scanAll() }
+                case .input(let relative): request(.input(relative))
+                case .rescan: request(.rescan)
                 }
             }
         } onGracefulShutdown: {
@@ -67,7 +77,8 @@ public struct DropDirectoryService: Service {
         }
         watcher.stop()
         ticker.cancel()
-        // Finish whatever the worker has in hand (an input, or a rescan) before returning.
+        // Finish the batch in hand, take no more, and return.
+        queue.stop()
         await runOnWorker(worker) {}
     }
 
@@ -80,15 +91,20 @@ public struct DropDirectoryService: Service {
         }
     }
 
-    private func scanAll() {
-        for relative in drop.pending() { processOne(relative) }
-        publisher?.publish()
+    /// Takes batches from `queue` until it is empty (or stopped): each batch is read and
+    /// opened on the worker threads and recorded as groups.
+    private func drain(_ queue: DropQueue) {
+        while let batch = queue.next(listing: { drop.pending() }) {
+            let started = ContinuousClock.now
+            drop.process(batch) { relative, result in handle(relative, result, started: started) }
+            publisher?.publish()
+        }
     }
 
-    private func processOne(_ relative: String) {
-        let started = ContinuousClock.now
+    /// Logs and counts one input's result; `started` is when its batch began.
+    private func handle(_ relative: String, _ result: Result<Outcome?, any Error>, started: ContinuousClock.Instant) {
         do {
-            guard let outcome = try drop.process(relative) else { return }
+            guard let outcome = try result.get() else { return }
             let elapsed = ContinuousClock.now - started
             logger.info("submission", metadata: outcome.logMetadata(channel: "drop", elapsed: elapsed))
             metrics?.recordSubmission(channel: "drop", outcome: outcome, duration: elapsed)
@@ -96,7 +112,6 @@ public struct DropDirectoryService: Service {
                 metrics?.setHealthy(true)
                 logger.notice("storage writable again: processing resumed")
             }
-            publisher?.publish()
             onOutcome(relative, outcome)
         } catch {
             // Left in place: the next scan retries it. The log names the input by a hash of its

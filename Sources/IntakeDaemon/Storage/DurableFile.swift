@@ -25,15 +25,16 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
 /// whole file (and maybe a `.tmp-` file, which start-up sweeps away).
 public enum DurableFile {
     /// Writes `bytes` to `directory/name` durably with `mode`. When the file already exists
-    /// and `skipIfExists` (content-addressed names), nothing is written.
+    /// and `skipIfExists` (content-addressed names), nothing is written. With `syncs`, the
+    /// directory's fsync is left to `syncs.flush()`.
     /// Returns false when the file already existed and was kept as it was.
     @discardableResult
     public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
-                             skipIfExists: Bool = false, syncDirectory shouldSyncDirectory: Bool = true) throws(StorageError) -> Bool {
+                             skipIfExists: Bool = false, syncs: DirectorySyncs? = nil) throws(StorageError) -> Bool {
         let path = "\(directory)/\(name)"
         if skipIfExists, access(path, F_OK) == 0 {
             // Left by an earlier attempt that may have died before syncing: make it durable now.
-            try syncExisting(path)
+            try syncExisting(path, syncs: syncs)
             return false
         }
         let temporary = "\(directory)/\(temporaryName(name))"
@@ -53,7 +54,7 @@ public enum DurableFile {
             unlink(temporary)
             throw error
         }
-        if shouldSyncDirectory { try syncDirectory(directory) }
+        try syncDirectory(directory, syncs: syncs)
         return true
     }
 
@@ -77,12 +78,17 @@ public enum DurableFile {
 
     /// fsyncs an existing file and its directory (a file an earlier, killed attempt placed
     /// may not be durable yet).
-    public static func syncExisting(_ path: String) throws(StorageError) {
+    public static func syncExisting(_ path: String, syncs: DirectorySyncs? = nil) throws(StorageError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw .errno("cannot open", path) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw .errno("cannot fsync", path) }
-        try syncDirectory(parent(of: path))
+        try syncDirectory(parent(of: path), syncs: syncs)
+    }
+
+    /// fsyncs `directory` now, or (with `syncs`) when `syncs` is flushed.
+    static func syncDirectory(_ directory: String, syncs: DirectorySyncs?) throws(StorageError) {
+        if let syncs { syncs.add(directory) } else { try syncDirectory(directory) }
     }
 
     /// fsyncs a directory, making renames and unlinks in it durable.
@@ -99,11 +105,11 @@ public enum DurableFile {
         try syncDirectory(parent(of: path))
     }
 
-    /// Renames `from` to `to` durably (both directories synced).
-    public static func move(_ from: String, to: String) throws(StorageError) {
+    /// Renames `from` to `to` durably (both directories synced, now or by `syncs`).
+    public static func move(_ from: String, to: String, syncs: DirectorySyncs? = nil) throws(StorageError) {
         guard rename(from, to) == 0 else { throw .errno("cannot rename", from) }
-        try syncDirectory(parent(of: to))
-        if parent(of: from) != parent(of: to) { try syncDirectory(parent(of: from)) }
+        try syncDirectory(parent(of: to), syncs: syncs)
+        if parent(of: from) != parent(of: to) { try syncDirectory(parent(of: from), syncs: syncs) }
     }
 
     /// A temporary file name for `hint`: `.tmp-PID-HINT-RANDOM`. The process id lets a sweep

@@ -10,11 +10,12 @@ public struct EnvelopeStore: Sendable {
 
     public init(layout: HomeLayout) { self.layout = layout }
 
-    /// Makes an accepted (or duplicate) envelope durable in `store/`.
+    /// Makes an accepted (or duplicate) envelope durable in `store/` (its directory entry
+    /// when `syncs` is flushed, if given).
     /// Returns the path it created, or nil when the same bytes were already kept.
     @discardableResult
-    public func keep(_ bytes: [UInt8], sha256: String) throws(StorageError) -> String? {
-        try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true)
+    public func keep(_ bytes: [UInt8], sha256: String, syncs: DirectorySyncs? = nil) throws(StorageError) -> String? {
+        try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs)
             ? storedPath(sha256) : nil
     }
 
@@ -44,19 +45,19 @@ public struct EnvelopeStore: Sendable {
     /// The first record for a given hash is kept (the ledger has every later one).
     /// Returns the paths it created (the input and its record), empty when both existed.
     @discardableResult
-    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record) throws(StorageError) -> [String] {
+    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record, syncs: DirectorySyncs? = nil) throws(StorageError) -> [String] {
         var created: [String] = []
-        if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true) {
+        if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs) {
             created.append(quarantinedPath(sha256))
         }
-        if try writeRecord(record, name: sha256) { created.append("\(layout.quarantine)/\(sha256).json") }
+        if try writeRecord(record, name: sha256, syncs: syncs) { created.append("\(layout.quarantine)/\(sha256).json") }
         return created
     }
 
     @discardableResult
-    func writeRecord(_ record: Record, name: String) throws(StorageError) -> Bool {
+    func writeRecord(_ record: Record, name: String, syncs: DirectorySyncs? = nil) throws(StorageError) -> Bool {
         try DurableFile.write(Array((PrettyJSON.encode(record.json) + "\n").utf8), to: layout.quarantine,
-                              name: "\(name).json", mode: 0o444, skipIfExists: true)
+                              name: "\(name).json", mode: 0o444, skipIfExists: true, syncs: syncs)
     }
 
     /// An input written durably to a temporary name in `store/` as soon as it is hashed, so
@@ -107,16 +108,16 @@ public struct EnvelopeStore: Sendable {
 
     /// Makes a staged input durable in `store/` under its hash.
     @discardableResult
-    public func keep(_ staged: Staged) throws(StorageError) -> String? {
-        try place(staged, at: storedPath(staged.sha256)) ? storedPath(staged.sha256) : nil
+    public func keep(_ staged: Staged, syncs: DirectorySyncs? = nil) throws(StorageError) -> String? {
+        try place(staged, at: storedPath(staged.sha256), syncs: syncs) ? storedPath(staged.sha256) : nil
     }
 
     /// Makes a staged input durable in `quarantine/` under its hash, with its record.
     @discardableResult
-    public func quarantine(_ staged: Staged, record: Record) throws(StorageError) -> [String] {
+    public func quarantine(_ staged: Staged, record: Record, syncs: DirectorySyncs? = nil) throws(StorageError) -> [String] {
         var created: [String] = []
-        if try place(staged, at: quarantinedPath(staged.sha256)) { created.append(quarantinedPath(staged.sha256)) }
-        if try writeRecord(record, name: staged.sha256) { created.append("\(layout.quarantine)/\(staged.sha256).json") }
+        if try place(staged, at: quarantinedPath(staged.sha256), syncs: syncs) { created.append(quarantinedPath(staged.sha256)) }
+        if try writeRecord(record, name: staged.sha256, syncs: syncs) { created.append("\(layout.quarantine)/\(staged.sha256).json") }
         return created
     }
 
@@ -127,15 +128,15 @@ public struct EnvelopeStore: Sendable {
     }
 
     /// Returns false when the same bytes were already kept under `final`.
-    private func place(_ staged: Staged, at final: String) throws(StorageError) -> Bool {
+    private func place(_ staged: Staged, at final: String, syncs: DirectorySyncs?) throws(StorageError) -> Bool {
         defer { staged.close() }
         if access(final, F_OK) == 0 {
             unlink(staged.path)  // the same bytes are already kept under this name
-            try DurableFile.syncExisting(final)
+            try DurableFile.syncExisting(final, syncs: syncs)
             return false
         }
         guard staged.sync() else { throw .errno("cannot fsync", staged.path) }
-        try DurableFile.move(staged.path, to: final)
+        try DurableFile.move(staged.path, to: final, syncs: syncs)
         return true
     }
 

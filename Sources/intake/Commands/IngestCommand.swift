@@ -27,7 +27,7 @@ struct IngestCommand: ParsableCommand {
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
         EnvelopeStore(layout: opened.layout).sweepTemporaries()
         var failed = 0
-        pipeline.ingest(paths: files, parallelism: ProcessInfo.processInfo.activeProcessorCount) { file, result in
+        pipeline.ingest(paths: files) { file, result in
             switch result {
             case .success(let outcome):
                 print(json ? CanonicalJSON.encodeString(outcome.json) : "\(file): \(outcome.summary)")
