@@ -3,28 +3,29 @@ import IntakeCore
 import IntakeDaemon
 import IntakeLedger
 
-/// `intake-bench ledger [--events N] [--batch B] [--runs R] [--keep 1]`: builds a home whose
-/// ledger holds N events (B per transaction, each with a signed checkpoint), then measures
+/// `intake-bench ledger`: for each size in `events`, builds a home whose ledger holds that
+/// many events (`batch` per transaction, each with a signed checkpoint), then measures
 /// `intake verify` on it against the SHA-256 lower bound for the bytes it must hash (from
 /// `openssl speed -evp sha256`), and the time to produce and to verify one inclusion proof.
-func runLedgerBench(_ arguments: [String], intakeBinary: String, work: URL) throws {
-    var events = 1_000_000, batch = 1000, runs = 3
-    var iterator = arguments.makeIterator()
-    while let flag = iterator.next() {
-        let value = iterator.next().flatMap(Int.init) ?? 0
-        switch flag {
-        case "--events": events = value
-        case "--batch": batch = value
-        case "--runs": runs = value
-        case "--keep": break
-        default: fatalError("unknown option \(flag)")
-        }
+func runLedgerBench(_ options: Options, bench: Bench) throws {
+    // What `intake verify` costs whatever the ledger's size: starting, opening the home, and
+    // the audit of a new home (a handful of events).
+    let empty = HomeLayout(root: bench.path("ledger-home-empty"))
+    _ = try HomeInitializer.create(empty, partnership: "Bench Partnership", origin: "bench.example/intake", keyKind: .ec,
+                                   now: SystemClock.now())
+    let fixed = median(try (0..<5).map { _ in try bench.run(bench.intake, ["verify", "--home", empty.root]).seconds })
+    print(String(format: "ledger: intake verify of a new home (the fixed cost) median %.3f s", fixed))
+    for events in options.events {
+        try runLedgerBench(events: events, batch: options.batch, runs: options.runs, fixed: fixed, bench: bench)
     }
-    let layout = HomeLayout(root: work.appendingPathComponent("ledger-home").path)
+}
+
+private func runLedgerBench(events: Int, batch: Int, runs: Int, fixed: Double, bench: Bench) throws {
+    let layout = HomeLayout(root: bench.path("ledger-home-\(events)"))
     _ = try HomeInitializer.create(layout, partnership: "Bench Partnership", origin: "bench.example/intake", keyKind: .ec,
                                    now: SystemClock.now())
     let home = try Home(layout)
-    print("intake-bench ledger: appending \(events) events, \(batch) per transaction …")
+    print("ledger: appending \(events) events, \(batch) per transaction …")
     let start = DispatchTime.now()
     var leafBytes = 0
     var appended = 0
@@ -51,20 +52,20 @@ func runLedgerBench(_ arguments: [String], intakeBinary: String, work: URL) thro
     let storedNodes = events - events.nonzeroBitCount  // perfect subtrees above the leaves
     let hashedBytes = leafBytes + storedNodes * 65
     let averageLeaf = leafBytes / max(events, 1)
-    let speed = try opensslSHA256Speed(blockSize: averageLeaf)
+    let speed = try PrimitiveFloor.evpRate("sha256", bytes: averageLeaf, bench: bench)
     let bound = Double(hashedBytes) / speed
     print(String(format: "SHA-256 lower bound: %.1f MB hashed (%d leaves of ~%d bytes, %d nodes) at %.0f MB/s (openssl speed, %d-byte blocks) = %.3f s",
                  Double(hashedBytes) / 1e6, events, averageLeaf, storedNodes, speed / 1e6, averageLeaf, bound))
 
     var times: [Double] = []
     for _ in 0..<runs {
-        let result = try benchRun(intakeBinary, ["verify", "--home", layout.root])
+        let result = try bench.run(bench.intake, ["verify", "--home", layout.root])
         guard result.status == 0 else { fatalError("intake verify failed on the generated ledger (status \(result.status))") }
         times.append(result.seconds)
     }
-    let verify = benchMedian(times)
-    print(String(format: "intake verify: median %.3f s (runs: %@) = %.1fx the SHA-256 bound", verify,
-                 times.map { String(format: "%.3f", $0) }.joined(separator: " "), verify / bound))
+    let verify = median(times)
+    print(String(format: "intake verify of %d events: median %.3f s (runs: %@) = %.1fx the SHA-256 bound; without the fixed cost %.3f s = %.1fx",
+                 events, verify, list(times), verify / bound, verify - fixed, (verify - fixed) / bound))
 
     // Inclusion proofs at this size: produce from the stored nodes, verify against the root.
     let size = try home.ledger.treeSize()
@@ -84,25 +85,6 @@ func runLedgerBench(_ arguments: [String], intakeBinary: String, work: URL) thro
         check.append(Double(t2.uptimeNanoseconds - t1.uptimeNanoseconds) / 1e3)
     }
     print(String(format: "inclusion proof at %d entries: produce median %.1f µs, verify median %.1f µs (1000 random indices)",
-                 size, benchMedian(produce), benchMedian(check)))
-}
-
-/// openssl's SHA-256 throughput in bytes per second for blocks of about `blockSize` bytes.
-func opensslSHA256Speed(blockSize: Int) throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    process.arguments = ["speed", "-seconds", "2", "-bytes", "\(max(16, blockSize))", "-evp", "sha256"]
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("speed-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: output) }
-    process.standardOutput = try FileHandle(forWritingTo: output)
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let text = try String(contentsOf: output, encoding: .utf8)
-    // The last line: "sha256   123456.78k" (thousands of bytes per second).
-    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
-          let figure = line.split(separator: " ").last, figure.hasSuffix("k"), let value = Double(figure.dropLast())
-    else { fatalError("cannot read openssl speed output") }
-    return value * 1000
+                 size, median(produce), median(check)))
+    try? FileManager.default.removeItem(atPath: layout.root)
 }

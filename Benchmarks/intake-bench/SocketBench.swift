@@ -3,55 +3,64 @@ import Glibc
 import IntakeCore
 import IntakeTestSupport
 
-/// `intake-bench socket [--files 300] [--size 200000] [--clients 8] [--flood 10000]`:
-/// starts a release `intake serve` on a copy of the template home and measures
-/// - sustained accepted submissions per second over the Unix socket with `clients` concurrent
-///   keep-alive clients, with p50/p99 latency from request to receipt, against `intake ingest`
-///   of the same files into another copy;
+/// `intake-bench socket`: a release `intake serve` on a fresh home for each client count,
+/// and measures
+/// - sustained accepted submissions per second over the Unix socket with that many concurrent
+///   keep-alive clients, with p50/p99 latency from the first byte of the request to the last
+///   byte of the receipt, against `intake ingest` of the same files into another copy;
 /// - the daemon's peak RSS (VmHWM) under a flood of `flood` malformed requests, once with the
 ///   default limits (the flood is mostly refused 429 unread) and once with the limits lifted
 ///   (every request is opened, quarantined and recorded).
-func runSocketBench(files: [String], clients: Int, flood: Int, intakeBinary: String, freshHome: (String) throws -> String) throws {
-    print("intake-bench socket: \(files.count) envelopes, \(clients) clients; flood of \(flood)")
+func runSocketBench(_ options: Options, bench: Bench, fixture: Fixture) throws {
+    print("socket: \(options.files) envelopes of ~\(options.size / 1000) KB; clients \(options.clients); flood of \(options.flood)")
+    let files = try fixture.sealFiles(options.files, bytes: options.size, into: bench.path("inputs-\(options.size)"))
     let envelopes = try files.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
 
-    // Throughput: every submission is accepted (a new version each time) and answered with a receipt.
-    let home = try freshHome("home-socket")
-    try liftLimits(home)
-    let daemon = try Daemon(intakeBinary: intakeBinary, home: home)
-    let (seconds, latencies, statuses) = try submitAll(envelopes, to: daemon.socketPath, clients: clients)
-    daemon.stop()
-    guard statuses.allSatisfy({ $0 == 201 }) else { fatalError("not every submission was accepted: \(Set(statuses))") }
-    let sorted = latencies.sorted()
-    let rate = Double(envelopes.count) / seconds
-    let ingestHome = try freshHome("home-socket-ingest")
-    let ingest = try run(intakeBinary, ["ingest", "--home", ingestHome] + files)
-    guard ingest.status == 0 else { fatalError("intake ingest failed") }
+    let ingestHome = try fixture.freshHome(bench, "home-socket-ingest")
+    let ingest = try bench.run(bench.intake, ["ingest", "--home", ingestHome] + files)
+    guard ingest.status == 0 else { Options.fail("intake ingest failed") }
     let ingestRate = Double(files.count) / ingest.seconds
-    print(String(format: "socket:  %d accepted in %.2f s = %.1f/s with %d clients; latency p50 %.1f ms, p99 %.1f ms",
-                 envelopes.count, seconds, rate, clients, sorted[sorted.count / 2] * 1000,
-                 sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))] * 1000))
-    print(String(format: "ingest:  %d accepted in %.2f s = %.1f/s; socket/ingest = %.2f", files.count, ingest.seconds, ingestRate,
-                 rate / ingestRate))
+    print(String(format: "ingest:  %d accepted in %.2f s = %.1f/s", files.count, ingest.seconds, ingestRate))
+
+    for clients in options.clients {
+        // Every submission is accepted (a new version each time) and answered with a receipt.
+        var rates: [Double] = [], p50s: [Double] = [], p99s: [Double] = []
+        for run in 0..<max(1, min(options.runs, 3)) {
+            let home = try fixture.freshHome(bench, "home-socket-\(clients)-\(run)")
+            try liftLimits(home)
+            let daemon = try Daemon(intakeBinary: bench.intake, home: home)
+            let (seconds, latencies, statuses) = try submitAll(envelopes, to: daemon.socketPath, clients: clients)
+            daemon.stop()
+            try? FileManager.default.removeItem(atPath: home)
+            guard statuses.allSatisfy({ $0 == 201 }) else { Options.fail("not every submission was accepted: \(Set(statuses))") }
+            rates.append(Double(envelopes.count) / seconds)
+            p50s.append(percentile(latencies, 0.50) * 1000)
+            p99s.append(percentile(latencies, 0.99) * 1000)
+        }
+        print(String(format: "socket, %2d clients: median %.1f accepted/s (runs %@); p50 %.1f ms (%@); p99 %.1f ms (%@); socket/ingest %.2f",
+                     clients, median(rates), list(rates, "%.1f"), median(p50s), list(p50s, "%.1f"), median(p99s), list(p99s, "%.1f"),
+                     median(rates) / ingestRate))
+    }
 
     // Floods of malformed requests.
-    for lifted in [false, true] where flood > 0 {
-        let floodHome = try freshHome("home-flood-\(lifted)")
+    for lifted in [false, true] where options.flood > 0 {
+        let floodHome = try fixture.freshHome(bench, "home-flood-\(lifted)")
         if lifted { try liftLimits(floodHome) }
-        let floodDaemon = try Daemon(intakeBinary: intakeBinary, home: floodHome)
-        let junk = (0..<flood).map { Array("malformed request \($0) ".utf8) + [UInt8](repeating: 0x41, count: 1000) }
-        let (floodSeconds, _, floodStatuses) = try submitAll(junk, to: floodDaemon.socketPath, clients: clients)
-        let peak = floodDaemon.peakRSS()
-        floodDaemon.stop()
-        let counts = Dictionary(grouping: floodStatuses, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }
-        print(String(format: "flood (%@): %d requests in %.2f s; answers %@; daemon peak RSS %.1f MB",
-                     lifted ? "limits lifted" : "default limits", flood, floodSeconds,
-                     counts.map { "\($0.key)×\($0.value)" }.joined(separator: " "), Double(peak) / 1e6))
+        let daemon = try Daemon(intakeBinary: bench.intake, home: floodHome)
+        let junk = (0..<options.flood).map { Array("malformed request \($0) ".utf8) + [UInt8](repeating: 0x41, count: 1000) }
+        let (seconds, _, statuses) = try submitAll(junk, to: daemon.socketPath, clients: 8)
+        let peak = daemon.peakRSS()
+        daemon.stop()
+        let counts = Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }
+        print(String(format: "flood (%@): %d requests from 8 clients in %.2f s; answers %@; daemon peak RSS %@",
+                     lifted ? "limits lifted" : "default limits", options.flood, seconds,
+                     counts.map { "\($0.key)×\($0.value)" }.joined(separator: " "), megabytes(peak)))
     }
 }
 
-/// The per-peer limits raised out of the way, for measuring the pipeline itself.
-private func liftLimits(_ home: String) throws {
+/// The per-peer limits raised out of the way, for measuring the pipeline itself (the
+/// benchmark's clients are all one uid, so one peer).
+func liftLimits(_ home: String) throws {
     let path = "\(home)/intake.toml"
     let text = try String(contentsOfFile: path, encoding: .utf8)
         .replacingOccurrences(of: "rate = 20", with: "rate = 1000000")
@@ -93,7 +102,7 @@ private func submitAll(_ bodies: [[UInt8]], to socketPath: String, clients: Int)
                 } else {
                     connection = nil
                 }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9
+                let elapsed = seconds(since: began)
                 shared.lock.lock()
                 shared.latencies.append(elapsed)
                 shared.statuses.append(status)
@@ -102,26 +111,32 @@ private func submitAll(_ bodies: [[UInt8]], to socketPath: String, clients: Int)
         }
     }
     group.wait()
-    return (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, shared.latencies, shared.statuses)
+    return (seconds(since: start), shared.latencies, shared.statuses)
 }
 
 /// A release `intake serve` on a home, stopped with SIGTERM.
-private final class Daemon {
+final class Daemon {
     let process = Process()
     let socketPath: String
+    /// Seconds from launch to the first `/healthz` 200.
+    private(set) var readySeconds = 0.0
 
-    init(intakeBinary: String, home: String) throws {
+    init(intakeBinary: String, home: String, readyTimeout: Double = 60) throws {
         socketPath = "\(home)/intake.sock"
         process.executableURL = URL(fileURLWithPath: intakeBinary)
         process.arguments = ["serve", "--home", home]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let start = DispatchTime.now()
         try process.run()
-        for _ in 0..<500 {
-            if (try? HTTPTestConnection.request(unix: socketPath, "GET", "/healthz", timeout: 5))?.status == 200 { return }
-            usleep(20_000)
+        while seconds(since: start) < readyTimeout {
+            if (try? HTTPTestConnection.request(unix: socketPath, "GET", "/healthz", timeout: 5))?.status == 200 {
+                readySeconds = seconds(since: start)
+                return
+            }
+            usleep(2_000)
         }
-        fatalError("intake serve did not come up")
+        Options.fail("intake serve did not come up")
     }
 
     /// VmHWM: the process's peak resident set so far, in bytes.
