@@ -330,6 +330,10 @@ import Testing
         try "partnership = \n".write(toFile: test.layout.settings, atomically: true, encoding: .utf8)
         #expect(throws: HomeError.self) { try socket.runtime.reload() }
         #expect(socket.runtime.home.settings.policy.maxEnvelopeBytes == 1000)
+        // The socket's listeners and limits are fixed when it starts: each change is named.
+        try text.replacingOccurrences(of: "rate = 20", with: "rate = 21").replacingOccurrences(of: "request_timeout = 30", with: "request_timeout = 31")
+            .write(toFile: test.layout.settings, atomically: true, encoding: .utf8)
+        #expect(try socket.runtime.reload() == ["listen.request_timeout", "listen.rate"])
         try await socket.stop()
     }
 }

@@ -35,17 +35,19 @@ public final class Runtime: Sendable {
 
     /// Re-reads intake.toml, the keys and certificates and trust/ and swaps them in. On any
     /// error nothing changes and the error is thrown (the daemon logs it and carries on).
-    /// Returns the settings that changed but need a restart to apply (`listen.*`).
+    /// Returns the settings that changed but need a restart to apply (every `listen.*`).
     @discardableResult
     public func reload() throws -> [String] {
         let old = current.home
         let fresh = try Self.build(Home(old.layout, reusing: old.ledger), clock: clock)
         state.withLock { $0 = fresh }
+        // The socket's listeners and its limits are fixed when it starts.
         let before = old.settings.listen, after = fresh.home.settings.listen
-        var needRestart: [String] = []
-        if before.unix != after.unix { needRestart.append("listen.unix") }
-        if before.tcp != after.tcp { needRestart.append("listen.tcp") }
-        if before.group != after.group { needRestart.append("listen.group") }
-        return needRestart
+        let keys: [(String, (Settings.Listen) -> AnyHashable)] = [
+            ("unix", \.unix), ("tcp", \.tcp), ("group", \.group), ("max_connections", \.maxConnections),
+            ("max_concurrent", \.maxConcurrent), ("max_body_memory", \.maxBodyMemory), ("request_timeout", \.requestTimeout),
+            ("rate", \.rate), ("burst", \.burst), ("rejections_per_hour", \.rejectionsPerHour),
+        ]
+        return keys.filter { $0.1(before) != $0.1(after) }.map { "listen.\($0.0)" }
     }
 }
