@@ -60,6 +60,23 @@ public final class EnvelopeOpener: Sendable {
         return open(releasing: &bytes, receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect)
     }
 
+    /// What the pipeline learns from a submission's signed content, where OpenSSL holds it
+    /// (never copied whole): its SHA-256 and its `scoping-return/v1` verdict.
+    public struct InspectedReturn: Sendable {
+        public let contentSha256: String
+        public let verdict: ReturnVerdict
+    }
+
+    /// The pipeline's opening of a submission (and the envelope fuzz target's): as
+    /// `open(releasing:receivedAt:knownSigners:inspect:)`, hashing and validating the return.
+    public func openReturn(releasing bytes: inout [UInt8], receivedAt: Int64,
+                           knownSigners: [Certificate]) -> Result<OpenedEnvelope<InspectedReturn>, EnvelopeRejection> {
+        open(releasing: &bytes, receivedAt: receivedAt, knownSigners: knownSigners) { content, verifiedSHA256 in
+            InspectedReturn(contentSha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)),
+                            verdict: ScopingReturn.validate(buffer: content))
+        }
+    }
+
     /// As `open(_:receivedAt:knownSigners:inspect:)`, emptying `bytes` as soon as OpenSSL has
     /// its own copy of the ciphertext: with the caller's only reference, a large envelope's
     /// bytes are freed before it is decrypted.
