@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "intake-bench", targets: ["intake-bench"]),
         // For the libFuzzer targets in Fuzz/ (their own package).
         .library(name: "IntakeCore", targets: ["IntakeCore"]),
+        .library(name: "IntakeCrypto", targets: ["IntakeCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

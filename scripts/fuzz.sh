@@ -5,30 +5,37 @@
 #   scripts/fuzz.sh all [SECONDS]             run every target in turn
 #   scripts/fuzz.sh build                     only build
 #
-# TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure. Each starts from
-# Fuzz/corpus/TARGET (seeds from the test fixtures and a demo home, committed) and Fuzz/hostile/, and adds what it
-# finds to Fuzz/runs/TARGET (not committed). A crash writes Fuzz/runs/TARGET/crash-*: turn it into a
+# TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure, FuzzEnvelopeOpen.
+# Each starts from Fuzz/corpus/TARGET (seeds, committed) and Fuzz/hostile/, and adds what it finds to
+# Fuzz/runs/TARGET (not committed). A crash writes Fuzz/runs/TARGET/crash-*: turn it into a
 # regression test and add it to the seed corpus. Builds with -sanitize=fuzzer,address (release).
+# FuzzEnvelopeOpen decrypts with the fuzzing-only keys in Fuzz/keys/ (its README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
-targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure)
+targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure FuzzEnvelopeOpen)
 build() {
     swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
-        --scratch-path .build-fuzz 2>&1 | grep -Ev '^\[|^Building|^Compiling|^Write|^Linking|^Emitting' || true
+        --scratch-path .build-fuzz 2>&1 | { grep -Ev '^\[|^Building|^Compiling|^Write|^Linking|^Emitting' || true; }
 }
 # Extra seeds from the hostile corpus (Fuzz/hostile/, docs/testing.md).
 seeds() {
     case "$1" in
-        FuzzReturn|FuzzJSON) echo "../../hostile/content" ;;
-        FuzzEnvelopeStructure) echo "../../hostile/raw" ;;
+        FuzzReturn|FuzzJSON) echo "hostile/content" ;;
+        FuzzEnvelopeStructure|FuzzEnvelopeOpen) echo "hostile/raw" ;;
     esac
 }
+# TARGET SECONDS JOBS [DIR]: new inputs go to DIR (default Fuzz/runs/TARGET).
 run() {
-    local target=$1 seconds=${2:-60} jobs=${3:-1}
-    mkdir -p "runs/$target" "corpus/$target"
-    # shellcheck disable=SC2046
-    (cd "runs/$target" && "../../.build-fuzz/release/$target" -max_total_time="$seconds" -print_final_stats=1 \
-        -jobs="$jobs" -workers="$jobs" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 . "../../corpus/$target" $(seeds "$target"))
+    local target=$1 seconds=${2:-60} jobs=${3:-1} dir=${4:-runs/$1} fuzz=$PWD
+    mkdir -p "$dir" "corpus/$target"
+    local corpora=("$fuzz/corpus/$target")
+    for d in $(seeds "$target"); do corpora+=("$fuzz/$d"); done
+    local parallel=()  # several workers: each logs to DIR/fuzz-N.log
+    [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
+    # No Swift backtracer: a fatal error is reported by libFuzzer (with the input) and ASan alone.
+    (cd "$dir" && SWIFT_BACKTRACE=enable=no \
+        "$fuzz/.build-fuzz/release/$target" -max_total_time="$seconds" -print_final_stats=1 "${parallel[@]}" \
+        -rss_limit_mb=2048 -timeout=10 -max_len=1048576 . "${corpora[@]}")
 }
 case "${1:-}" in
     build) build ;;

@@ -18,6 +18,8 @@ import json
 import os
 import shutil
 
+from fuzzpki import der_length, tlv
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fuzz", "hostile")
 entries = []
 
@@ -27,17 +29,6 @@ def write(kind, name, data, expect, note):
     with open(path, "wb") as f:
         f.write(data)
     entries.append({"file": f"{kind}/{name}", "kind": kind, "expect": expect, "note": note})
-
-
-def der_length(n):
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def tlv(tag, body):
-    return bytes([tag]) + der_length(len(body)) + body
 
 
 OID_ENVELOPED = bytes.fromhex("06092a864886f70d010703")
