@@ -18,6 +18,8 @@ let package = Package(
         // For the libFuzzer targets in Fuzz/ (their own package).
         .library(name: "IntakeCore", targets: ["IntakeCore"]),
         .library(name: "IntakeCrypto", targets: ["IntakeCrypto"]),
+        .library(name: "IntakeDaemon", targets: ["IntakeDaemon"]),
+        .library(name: "IntakeTestSupport", targets: ["IntakeTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -5,14 +5,14 @@
 #   scripts/fuzz.sh all [SECONDS]             run every target in turn
 #   scripts/fuzz.sh build                     only build
 #
-# TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure, FuzzEnvelopeOpen.
+# TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure, FuzzEnvelopeOpen, FuzzHTTP.
 # Each starts from Fuzz/corpus/TARGET (seeds, committed) and Fuzz/hostile/, and adds what it finds to
 # Fuzz/runs/TARGET (not committed). A crash writes Fuzz/runs/TARGET/crash-*: turn it into a
 # regression test and add it to the seed corpus. Builds with -sanitize=fuzzer,address (release).
-# FuzzEnvelopeOpen decrypts with the fuzzing-only keys in Fuzz/keys/ (its README.md).
+# FuzzEnvelopeOpen and FuzzHTTP decrypt with the fuzzing-only keys in Fuzz/keys/ (its README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
-targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure FuzzEnvelopeOpen)
+targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure FuzzEnvelopeOpen FuzzHTTP)
 build() {
     swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
         --scratch-path .build-fuzz 2>&1 | { grep -Ev '^\[|^Building|^Compiling|^Write|^Linking|^Emitting' || true; }
@@ -22,6 +22,7 @@ seeds() {
     case "$1" in
         FuzzReturn|FuzzJSON) echo "hostile/content" ;;
         FuzzEnvelopeStructure|FuzzEnvelopeOpen) echo "hostile/raw" ;;
+        FuzzHTTP) echo "hostile/http" ;;
     esac
 }
 # TARGET SECONDS JOBS [DIR]: new inputs go to DIR (default Fuzz/runs/TARGET).
@@ -33,7 +34,7 @@ run() {
     local parallel=()  # several workers: each logs to DIR/fuzz-N.log
     [ "$jobs" -gt 1 ] && parallel=(-jobs="$jobs" -workers="$jobs")
     # No Swift backtracer: a fatal error is reported by libFuzzer (with the input) and ASan alone.
-    (cd "$dir" && SWIFT_BACKTRACE=enable=no \
+    (cd "$dir" && LSAN_OPTIONS="suppressions=$fuzz/lsan-suppressions.txt" SWIFT_BACKTRACE=enable=no \
         "$fuzz/.build-fuzz/release/$target" -max_total_time="$seconds" -print_final_stats=1 "${parallel[@]}" \
         -rss_limit_mb=2048 -timeout=10 -max_len=1048576 . "${corpora[@]}")
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Make the seed corpus of the FuzzEnvelopeOpen target (docs/testing.md):
+"""Make the seed corpora of the FuzzEnvelopeOpen and FuzzHTTP targets (docs/testing.md):
 
-    scripts/make-fuzz-seeds.py        # rewrites Fuzz/corpus/FuzzEnvelopeOpen/
+    scripts/make-fuzz-seeds.py        # rewrites Fuzz/corpus/FuzzEnvelopeOpen/ and Fuzz/corpus/FuzzHTTP/
 
 Envelopes are made with stock `openssl cms` (sign, then encrypt, as DESIGN.md §3 shows) and the
 fuzzing-only PKI in Fuzz/keys/ (scripts/make-fuzz-pki.sh): the targets decrypt them with the
-same keys, so every seed reaches as far as its content lets it. The hostile corpus
-(Fuzz/hostile/) adds more seeds (scripts/fuzz.sh).
+same keys, so every seed reaches as far as its content lets it. HTTP seeds are requests as a
+client writes them, some carrying those envelopes. The hostile corpus (Fuzz/hostile/) adds
+more seeds to both (scripts/fuzz.sh).
 
 Not byte-for-byte deterministic: encryption is randomised. Run it again after make-fuzz-pki.sh.
 """
@@ -17,9 +18,12 @@ import fuzzpki as pki
 
 ROOT = os.path.join(pki.REPO, "Fuzz", "corpus")
 ENVELOPES = os.path.join(ROOT, "FuzzEnvelopeOpen")
+REQUESTS = os.path.join(ROOT, "FuzzHTTP")
+made = {}
 
 
 def put(name, data):
+    made[name] = data
     with open(os.path.join(ENVELOPES, name), "wb") as f:
         f.write(data)
 
@@ -67,9 +71,47 @@ def envelope_seeds():
     put("encrypted-not-signed.der", pki.encrypt(complete("encrypted only")))
 
 
+def request(name, data):
+    with open(os.path.join(REQUESTS, name), "wb") as f:
+        f.write(data)
+
+
+def post(envelope, extra=b""):
+    return (b"POST /v1/submissions HTTP/1.1\r\nHost: intake\r\nContent-Type: application/pkcs7-mime\r\n" + extra
+            + b"Content-Length: " + str(len(envelope)).encode() + b"\r\n\r\n" + envelope)
+
+
+def chunked(envelope, size):
+    body = b"".join(b"%x\r\n" % len(envelope[i:i + size]) + envelope[i:i + size] + b"\r\n" for i in range(0, len(envelope), size))
+    return (b"POST /v1/submissions HTTP/1.1\r\nHost: intake\r\nTransfer-Encoding: chunked\r\n\r\n" + body + b"0\r\n\r\n")
+
+
+def http_seeds():
+    get = lambda target, version=b"HTTP/1.1": b"GET " + target + b" " + version + b"\r\nHost: intake\r\n\r\n"
+    request("get-healthz.txt", get(b"/healthz"))
+    request("head-healthz.txt", b"HEAD /healthz HTTP/1.1\r\nHost: intake\r\n\r\n")
+    request("get-metrics.txt", get(b"/metrics"))
+    request("get-case.txt", get(b"/v1/cases/RR-2026-014"))
+    request("get-case-query.txt", get(b"/v1/cases/RR-2026-014?x=1"))
+    request("get-unknown-case.txt", get(b"/v1/cases/RR-2026-999"))
+    request("get-http10.txt", get(b"/healthz", b"HTTP/1.0"))
+    envelope = made["complete-ec-aes256gcm.der"]
+    request("post-envelope.txt", post(envelope))
+    request("post-envelope-expect-continue.txt", post(made["incomplete.der"], b"Expect: 100-continue\r\n"))
+    request("post-envelope-chunked.txt", chunked(made["complete-ec-aes256cbc.der"], 500))
+    request("post-unknown-signer.txt", post(made["signed-by-unregistered-agency.der"]))
+    request("post-pem.txt", post(made["complete-ec-aes256gcm.pem"]))
+    # A keep-alive connection: several requests written at once (pipelined), the same
+    # envelope twice (accepted, then a duplicate), closing with Connection: close.
+    request("pipeline-keep-alive.txt", get(b"/healthz") + get(b"/v1/cases/RR-2026-014") + post(envelope) + post(envelope)
+            + b"GET /metrics HTTP/1.1\r\nHost: intake\r\nConnection: close\r\n\r\n")
+
+
 if __name__ == "__main__":
-    if os.path.isdir(ENVELOPES):
-        shutil.rmtree(ENVELOPES)
-    os.makedirs(ENVELOPES)
+    for directory in [ENVELOPES, REQUESTS]:
+        if os.path.isdir(directory):
+            shutil.rmtree(directory)
+        os.makedirs(directory)
     envelope_seeds()
-    print(f"{len(os.listdir(ENVELOPES))} seeds in {os.path.relpath(ENVELOPES)}")
+    http_seeds()
+    print(f"{len(os.listdir(ENVELOPES))} seeds in {os.path.relpath(ENVELOPES)}, {len(os.listdir(REQUESTS))} in {os.path.relpath(REQUESTS)}")

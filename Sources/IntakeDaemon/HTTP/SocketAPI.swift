@@ -22,11 +22,24 @@ public final class SocketAPI: Sendable {
     private let usage = Mutex<(bodyBytes: Int, inFlight: Int)>((0, 0))
     private let work = DispatchQueue(label: "intake.socket.work", attributes: .concurrent)
     private let commits = DispatchQueue(label: "intake.socket.commit")
+    let answering: Answering
+
+    /// Where `handle` answers a request.
+    public enum Answering: Sendable {
+        /// On a worker queue, never on the event loop: what a server does.
+        case onWorkerQueue
+        /// On the calling thread, before `handle` returns: for a connection driven on a
+        /// single-threaded `EmbeddedEventLoop` (the HTTP fuzz target), which must not be
+        /// resumed from another thread. It blocks the event loop: never for a real server.
+        case onCallingThread
+    }
 
     public init(runtime: Runtime, metrics: IntakeMetrics, logger: Logger, publisher: CheckpointPublisher? = nil,
                 clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
                 monotonic: @escaping @Sendable () -> Double = SystemClock.monotonicSeconds,
+                answering: Answering = .onWorkerQueue,
                 onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+        self.answering = answering
         self.runtime = runtime
         self.onOutcome = onOutcome
         self.metrics = metrics
@@ -109,6 +122,9 @@ public final class SocketAPI: Sendable {
     /// Submissions admitted and not yet answered (graceful shutdown waits for none).
     public var inFlight: Int { usage.withLock { $0.inFlight } }
 
+    /// Body memory reserved by requests not yet answered (`max_body_memory` bounds it).
+    public var reservedBodyBytes: Int { usage.withLock { $0.bodyBytes } }
+
     /// Logs and resets the refusals counted since the last call: one line per peer and cause.
     public func summariseRefusals() {
         for refusals in limiter.withLock({ $0.takeSummary() }) {
@@ -120,9 +136,12 @@ public final class SocketAPI: Sendable {
 
     /// Answers a whole request on a worker thread (never on the event loop, and never on
     /// Swift's cooperative pool, which blocking file and database work must not starve), then
-    /// calls `completion` with the reply.
+    /// calls `completion` with the reply; with `.onCallingThread`, before returning instead.
     public func handle(_ route: HTTPRoute, body: [UInt8], peer: String, completion: @escaping @Sendable (HTTPReply) -> Void) {
-        work.async { completion(self.respond(route, body: body, peer: peer)) }
+        switch answering {
+        case .onWorkerQueue: work.async { completion(self.respond(route, body: body, peer: peer)) }
+        case .onCallingThread: completion(respond(route, body: body, peer: peer))
+        }
     }
 
     /// Answers a whole request, blocking the calling thread.
