@@ -69,6 +69,13 @@ def envelope_seeds():
                                                                            self_signed=True)[0]]))
     put("signed-not-encrypted.der", pki.sign(complete("signed only")))
     put("encrypted-not-signed.der", pki.encrypt(complete("encrypted only")))
+    # An RSA-wrapped content key damaged, under AES-CBC: OpenSSL then decrypts with a random key
+    # (once `malformed` by chance, now always `decrypt-failed`; docs/testing.md).
+    rsa_cbc = pki.seal(complete("damaged rsa key"), ["intake-rsa"], "-aes-256-cbc")
+    wrapped = pki.parse(rsa_cbc).children()[1].children()[0].children()[1].children()[0].children()[-1]
+    assert wrapped.tag == 0x04 and wrapped.length == 384  # RSA-3072
+    at = wrapped.start + wrapped.header + 100
+    put("damaged-rsa-key-cbc.der", rsa_cbc[:at] + bytes([rsa_cbc[at] ^ 1]) + rsa_cbc[at + 1:])
 
 
 def request(name, data):

@@ -12,7 +12,7 @@ import COpenSSL
 /// | encoding and CMS parse | `malformed` |
 /// | content cipher, key transport, signature digest | `weak-crypto` |
 /// | a recipient matching our certificate | `not-for-us` |
-/// | key unwrap, decryption, authentication tag | `decrypt-failed` (all alike) |
+/// | key unwrap, decryption, authentication tag; AES-CBC plaintext that is not CMS | `decrypt-failed` (all alike) |
 /// | inner SignedData, attached, one signer | `malformed` |
 /// | signer certificate found | `unknown-signer` |
 /// | signature over the content | `bad-signature` |
@@ -161,7 +161,7 @@ public final class EnvelopeOpener: Sendable {
         OpenSSLErrors.clear()
         guard CMS_decrypt(cms, key.pointer, certificate.pointer, nil, out, UInt32(CMS_BINARY)) == 1 else {
             OpenSSLErrors.clear()
-            throw EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
+            throw Self.decryptFailed
         }
         CMS_ContentInfo_free(cms)  // before the inner copy is made: one large buffer fewer at the peak
         outer = nil
@@ -172,10 +172,18 @@ public final class EnvelopeOpener: Sendable {
               let inner = pointer.withMemoryRebound(to: UInt8.self, capacity: length, { Self.parseDER($0, count: length) })
         else {
             OpenSSLErrors.clear()
+            // Nothing authenticates AES-CBC plaintext, and when RSA key transport fails OpenSSL
+            // decrypts with a random key (against padding oracles): bytes that are not CMS may
+            // be what a wrong key made, so they are a decryption failure, alike every time.
+            // Authenticated (AES-GCM) plaintext is what the sender sealed: malformed.
+            if structure.kind == .enveloped { throw Self.decryptFailed }
             throw EnvelopeRejection(.malformed, "the decrypted content is not a CMS SignedData")
         }
         return (structure, inner)
     }
+
+    /// Every decryption failure, whatever its cause, looks the same (DESIGN §3).
+    static let decryptFailed = EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
 
     /// How the content key reached us: the matching RecipientInfo's key transport, or
     /// `not-for-us` when no RecipientInfo names our certificate.
