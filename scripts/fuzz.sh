@@ -21,7 +21,8 @@ build() {
 seeds() {
     case "$1" in
         FuzzReturn|FuzzJSON) echo "hostile/content" ;;
-        FuzzEnvelopeStructure|FuzzEnvelopeOpen) echo "hostile/raw" ;;
+        FuzzEnvelopeStructure) echo "hostile/raw hostile/envelope" ;;
+        FuzzEnvelopeOpen) echo "hostile/envelope hostile/raw" ;;
         FuzzHTTP) echo "hostile/http" ;;
     esac
 }
