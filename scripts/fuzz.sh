@@ -3,6 +3,8 @@
 #
 #   scripts/fuzz.sh TARGET [SECONDS] [JOBS]   run one target for SECONDS (default 60) with JOBS workers (default 1)
 #   scripts/fuzz.sh all [SECONDS]             run every target in turn
+#   scripts/fuzz.sh ci [SECONDS]              CI: build, run every target for SECONDS (default 20) from its
+#                                             seeds alone; exit 1 if any crashed, leaked or timed out
 #   scripts/fuzz.sh build                     only build
 #
 # TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure, FuzzEnvelopeOpen, FuzzHTTP.
@@ -39,9 +41,32 @@ run() {
         "$fuzz/.build-fuzz/release/$target" -max_total_time="$seconds" -print_final_stats=1 "${parallel[@]}" \
         -rss_limit_mb=2048 -timeout=10 -max_len=1048576 . "${corpora[@]}")
 }
+# Every target for a short time, from its committed seeds only (new inputs go to a scratch
+# directory); a crash, leak, timeout or out-of-memory fails the step, with libFuzzer's report.
+ci() {
+    local seconds=${1:-20} failed=() started=$SECONDS scratch
+    build
+    echo "fuzz: built in $((SECONDS - started)) s"
+    scratch=$(mktemp -d)
+    trap 'rm -rf "$scratch"' RETURN
+    for t in "${targets[@]}"; do
+        if run "$t" "$seconds" 1 "$scratch/$t" > "$scratch/$t.log" 2>&1; then
+            echo "fuzz: $t: $(grep -E '^stat::number_of_executed_units' "$scratch/$t.log" | awk '{print $2}') executions, nothing found"
+        else
+            failed+=("$t")
+            echo "fuzz: $t FAILED:"
+            grep -vE '^#[0-9]+' "$scratch/$t.log" | tail -60
+            mkdir -p "runs/$t"
+            cp "$scratch/$t"/crash-* "$scratch/$t"/leak-* "$scratch/$t"/timeout-* "$scratch/$t"/oom-* "runs/$t/" 2>/dev/null || true
+        fi
+    done
+    echo "fuzz: ${#targets[@]} targets in $((SECONDS - started)) s"
+    [ ${#failed[@]} -eq 0 ] || { echo "fuzz: failed: ${failed[*]} (inputs in Fuzz/runs/TARGET/)" >&2; return 1; }
+}
 case "${1:-}" in
     build) build ;;
     all) build; for t in "${targets[@]}"; do run "$t" "${2:-60}"; done ;;
-    "") echo "usage: scripts/fuzz.sh TARGET|all|build [SECONDS] [JOBS]" >&2; exit 64 ;;
+    ci) ci "${2:-20}" ;;
+    "") echo "usage: scripts/fuzz.sh TARGET|all|ci|build [SECONDS] [JOBS]" >&2; exit 64 ;;
     *) build; run "$1" "${2:-60}" "${3:-1}" ;;
 esac
