@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "intake-bench", targets: ["intake-bench"]),
         // For the libFuzzer targets in Fuzz/ (their own package).
         .library(name: "IntakeCore", targets: ["IntakeCore"]),
+        .library(name: "IntakeCrypto", targets: ["IntakeCrypto"]),
+        .library(name: "IntakeDaemon", targets: ["IntakeDaemon"]),
+        .library(name: "IntakeTestSupport", targets: ["IntakeTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -3,20 +3,27 @@
 
     scripts/make-hostile-corpus.py            # rewrites Fuzz/hostile/ from scratch
 
-Three kinds of input, each with the outcome the intake must give, listed in
+Four kinds of input, each with the outcome the intake must give, listed in
 Fuzz/hostile/manifest.json and run by HostileCorpusTests:
 
-- raw/      bytes fed to the pipeline as an envelope (hostile ASN.1, PEM and S/MIME);
-- content/  scoping-return documents that the test signs and seals as an agency (with stock
-            openssl and test-time keys: no private key is ever committed), then feeds in;
-- http/     raw HTTP/1.1 requests written to the socket, with the status expected.
+- raw/       bytes fed to the pipeline as an envelope (hostile ASN.1, PEM and S/MIME);
+- content/   scoping-return documents that the test signs and seals as an agency (with stock
+             openssl and test-time keys), then feeds in;
+- envelope/  whole envelopes made here with stock openssl and the fuzzing-only PKI in Fuzz/keys/
+             (thousands of certificates, hundreds of recipients, odd signer certificates, weak
+             ciphers, tampering), fed to a home that decrypts with that PKI's intake key;
+- http/      raw HTTP/1.1 requests written to the socket, with the status expected.
 
-Deterministic: the same script makes the same files.
+raw/, content/ and http/ are deterministic: the same script makes the same files. envelope/
+is not (keys made here and encryption are random), but its outcomes are.
 """
 import base64
 import json
 import os
 import shutil
+
+import fuzzpki as pki
+from fuzzpki import der_length, tlv
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fuzz", "hostile")
 entries = []
@@ -27,17 +34,6 @@ def write(kind, name, data, expect, note):
     with open(path, "wb") as f:
         f.write(data)
     entries.append({"file": f"{kind}/{name}", "kind": kind, "expect": expect, "note": note})
-
-
-def der_length(n):
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def tlv(tag, body):
-    return bytes([tag]) + der_length(len(body)) + body
 
 
 OID_ENVELOPED = bytes.fromhex("06092a864886f70d010703")
@@ -233,6 +229,164 @@ def content_entries():
     content_json("bad-secured-date.json", document, "invalid-return", "a date that is not one")
 
 
+# ---------------------------------------------------------------- whole envelopes (fuzzing-only PKI)
+# Every odd certificate name carries this; the test checks that no answer or record repeats it.
+HOSTILE_NAME = "Hostile Name"
+
+
+def flipped(data, offset):
+    return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1:]
+
+
+def body_offset(node, at):
+    """The absolute offset of byte AT (negative: from the end) of NODE's body."""
+    return node.start + node.header + (at if at >= 0 else node.length + at)
+
+
+def envelope_parts(envelope):
+    """The fields of an (Auth)EnvelopedData inside its ContentInfo."""
+    return pki.parse(envelope).children()[1].children()[0].children()
+
+
+def envelope_entries():
+    def put(name, data, expect, note):
+        write("envelope", name, data, expect, note)
+
+    def content(note):
+        return pki.scoping_return(f"hostile corpus, {note}")
+
+    def signer(subject_text=None, subject=None, **options):
+        extensions = pki.agency_extensions(**options.pop("profile", {}))
+        return pki.certificate(subject or pki.common_name(subject_text), extensions, **options)
+
+    put("baseline.der", pki.seal(content("baseline")), "accepted", "a plain envelope from the registered agency (the home and keys work)")
+
+    # Thousands of certificates: 2,000 would-be issuers named like the agency CA, each with its
+    # own serial (and so a signature that does not verify), besides the signer's certificate.
+    template = pki.pem_to_der(pki.certificate(pki.subject_of(pki.crt("ca")), [
+        pki.extension("2.5.29.19", pki.tlv(0x30, b"\x01\x01\xff"), critical=True)])[0])
+    extra = [pki.with_serial(template, 0x10000 + i) for i in range(2000)]
+    put("certificates-2000.der", pki.encrypt(pki.with_certificates(pki.sign(content("2,000 certificates")), extra)), "accepted",
+        "2,000 extra certificates in the SignedData, all named like the agency CA (would-be issuers with bad signatures)")
+
+    # Hundreds of recipients: 150 EC and 150 RSA decoys (distinct certificates), then ours, or not.
+    decoys = []
+    for kind in ["ec", "rsa"]:
+        recipient = pki.pem_to_der(pki.certificate(pki.common_name(f"decoy {kind} recipient"), [], private=pki.new_key(kind))[0])
+        for i in range(150):
+            path = os.path.join(pki.SCRATCH, f"decoy-{kind}-{i}.crt")
+            with open(path, "w") as f:
+                f.write(pki.to_pem(pki.with_serial(recipient, 0x20000 + i)))
+            decoys.append(path)
+    put("recipients-301-ours-last.der", pki.encrypt(pki.sign(content("301 recipients")), decoys + ["intake-ec"]), "accepted",
+        "301 RecipientInfos (150 ECDH, 150 RSA, then the intake's)")
+    put("recipients-300-none-ours.der", pki.encrypt(pki.sign(content("300 recipients")), decoys), "not-for-us",
+        "300 RecipientInfos, none for the intake")
+
+    signed = pki.sign(content("signed ORIGINAL text"))
+    assert signed.count(b"ORIGINAL") == 1
+    put("signature-over-other-content.der", pki.encrypt(signed.replace(b"ORIGINAL", b"FORGEDXX")), "bad-signature",
+        "the signed content replaced after signing (same length): the signature is over other content")
+
+    # Odd names on certificates the agency CA issued: they chain, but no agency has them.
+    odd_names = {
+        "signer-cn-10000-characters.der": ("a 10,000-character common name", pki.common_name(f"{HOSTILE_NAME} " + "A" * 10000)),
+        "signer-nul-in-name.der": ("a NUL inside the common name", pki.common_name(f"{HOSTILE_NAME}\x00police")),
+        "signer-control-characters-in-name.der": ("BEL, ESC, CR, LF and DEL in the common name",
+                                                  pki.common_name(f"{HOSTILE_NAME} \x07\x1b[31m\r\n\x7f")),
+        "signer-rtl-and-unicode-name.der": ("right-to-left override, Hebrew, Arabic, an emoji and a combining accent",
+                                            pki.common_name(f"{HOSTILE_NAME} \u202eecilop\u202c \u05e9\u05dc\u05d5\u05dd "
+                                                            "\u0645\u0631\u062d\u0628\u0627 \U0001F600 e\u0301")),
+        "signer-1000-rdns.der": ("a subject of 1,000 RDNs", pki.name(*[("2.5.4.11", 0x0C, f"{HOSTILE_NAME} unit {i}") for i in range(1000)])),
+    }
+    for file, (what, subject) in odd_names.items():
+        put(file, pki.seal(content(file), signer=signer(subject=subject)), "unknown-signer",
+            f"a signer certificate with {what}: it chains, but is pinned to no agency")
+
+    # A UTF8String that is not UTF-8: OpenSSL cannot load such a certificate, so it is swapped in
+    # after signing with a twin (same key, serial and issuer, a proper name).
+    twin, twin_key = signer(f"{HOSTILE_NAME} twin", serial=0x5A5A5A)
+    bad, _ = signer(subject=pki.common_name(HOSTILE_NAME.encode() + b" \xff\xfe\xc0\xaf"), serial=0x5A5A5A, private=twin_key)
+    swapped = pki.with_certificates(pki.sign(content("invalid utf-8 name"), signer=(twin, twin_key)), [pki.pem_to_der_raw(bad)], keep=False)
+    put("signer-invalid-utf8-name.der", pki.encrypt(swapped), "malformed",
+        "the signer's certificate names it with a UTF8String that is not UTF-8: OpenSSL cannot parse the SignedData")
+
+    critical = pki.extension("1.3.6.1.4.1.55555.1", b"\x05\x00", critical=True)
+    other_ca = pki.certificate(pki.common_name(f"{HOSTILE_NAME} other CA"), [
+        pki.extension("2.5.29.19", pki.tlv(0x30, b"\x01\x01\xff"), critical=True),
+        pki.extension("2.5.29.15", b"\x03\x02\x01\x06", critical=True)], self_signed=True)
+    for file, expect, note, certificate in [
+        ("signer-unknown-critical-extension.der", "untrusted-signer", "a signer certificate with an unknown critical extension",
+         signer(f"{HOSTILE_NAME} critical", profile={"more": [critical]})),
+        ("signer-key-encipherment-only.der", "untrusted-signer", "a signer certificate with keyUsage keyEncipherment only (not for signing)",
+         signer(f"{HOSTILE_NAME} key usage", profile={"key_usage": b"\x03\x02\x05\x20"})),
+        ("signer-tls-server-eku.der", "untrusted-signer", "a signer certificate with extendedKeyUsage serverAuth only (not emailProtection)",
+         signer(f"{HOSTILE_NAME} eku", profile={"eku": "1.3.6.1.5.5.7.3.1"})),
+        ("signer-ca-true.der", "unknown-signer",
+         "a CA:TRUE signer certificate: OpenSSL's S/MIME signing purpose allows a CA certificate with digitalSignature, "
+         "so it chains; pinned to no agency", signer(f"{HOSTILE_NAME} CA leaf", profile={"ca": True})),
+        ("signer-expired.der", "cert-expired", "a signer certificate valid in 2000 only",
+         signer(f"{HOSTILE_NAME} expired", not_before="20000101000000Z", not_after="20010101000000Z")),
+        ("signer-not-yet-valid.der", "cert-expired", "a signer certificate valid from 2120 (not yet valid)",
+         signer(f"{HOSTILE_NAME} future", not_before="21200101000000Z", not_after="21250101000000Z")),
+        ("signer-self-signed.der", "untrusted-signer", "a self-signed signer certificate",
+         signer(f"{HOSTILE_NAME} self-signed", self_signed=True)),
+        ("signer-other-ca.der", "untrusted-signer", "a signer certificate from a CA that is not a trust anchor",
+         signer(f"{HOSTILE_NAME} other CA's", issuer=other_ca)),
+    ]:
+        put(file, pki.seal(content(file), signer=certificate), expect, note)
+    put("signer-not-included.der", pki.seal(content("unknown, not included"), signer=signer(f"{HOSTILE_NAME} hidden"),
+                                            sign_extra=["-nocerts"]),
+        "unknown-signer", "the signer's certificate neither included nor registered")
+    put("registered-signer-not-included.der", pki.seal(content("registered, not included"), sign_extra=["-nocerts"]), "accepted",
+        "the registered agency's certificate left out of the SignedData: found among the registered ones")
+
+    # Weak and refused algorithms.
+    legacy = ["-provider", "legacy", "-provider", "default"]
+    put("cipher-des-ede3-cbc.der", pki.seal(content("3des"), cipher="-des3"), "weak-crypto", "3DES content cipher")
+    # An 8-byte DES key cannot be AES-wrapped for an ECDH recipient; the cipher is refused before
+    # the recipient is looked at (docs/envelope.md), so the RSA intake certificate does.
+    put("cipher-des-cbc.der", pki.seal(content("des"), ["intake-rsa"], cipher="-des", encrypt_extra=legacy), "weak-crypto",
+        "DES content cipher (to the RSA intake certificate: refused before the recipient is looked at)")
+    put("cipher-rc2-cbc.der", pki.seal(content("rc2"), cipher="-rc2", encrypt_extra=legacy), "weak-crypto", "RC2 content cipher")
+    put("signature-sha1.der", pki.seal(content("sha1"), sign_extra=["-md", "sha1"]), "weak-crypto", "a SHA-1 signature")
+
+    # Someone else's envelope.
+    stranger = pki.certificate(pki.common_name("another recipient"), [], self_signed=True)[0]
+    put("for-another-recipient.der", pki.seal(content("stranger"), [stranger]), "not-for-us", "encrypted to another certificate")
+    put("for-the-rsa-intake-key.der", pki.seal(content("rsa"), ["intake-rsa"]), "not-for-us",
+        "encrypted to the fuzz PKI's RSA intake certificate, not this home's EC one")
+
+    # Tampering after encryption.
+    gcm = pki.seal(content("tampered gcm"))
+    version, recipients, encrypted, mac = envelope_parts(gcm)
+    ciphertext = encrypted.children()[2]
+    assert ciphertext.tag == 0x80
+    put("tampered-gcm-ciphertext.der", flipped(gcm, body_offset(ciphertext, ciphertext.length // 2)), "decrypt-failed",
+        "one bit of the AES-GCM ciphertext flipped")
+    put("tampered-gcm-tag.der", flipped(gcm, body_offset(mac, 0)), "decrypt-failed", "one bit of the AES-GCM tag flipped")
+    encrypted_key = recipients.children()[0].children()[-1].children()[0].children()[1]
+    assert encrypted_key.tag == 0x04
+    put("tampered-wrapped-key.der", flipped(gcm, body_offset(encrypted_key, 3)), "decrypt-failed",
+        "one bit of the ECDH-wrapped content key flipped (AES key unwrap fails)")
+    cbc = pki.seal(content("tampered cbc"), cipher="-aes-256-cbc")
+    ciphertext = envelope_parts(cbc)[2].children()[2]
+    tampered = next(t for t in (flipped(cbc, body_offset(ciphertext, -k)) for k in range(1, 17)) if not pki.decrypts(t))
+    put("tampered-cbc-padding.der", tampered, "decrypt-failed", "the last AES-CBC block altered: its padding is wrong")
+
+    # Inner structures the intake refuses.
+    second = signer(f"{HOSTILE_NAME} second")
+    put("two-signers.der", pki.encrypt(pki.sign(content("two signers"), extra=["-signer", second[0], "-inkey", second[1]])),
+        "malformed", "two SignerInfos (the registered agency's and another)")
+    put("detached-signature.der", pki.encrypt(pki.openssl(["cms", "-sign", "-binary", "-signer", pki.crt("police"), "-inkey",
+                                                           pki.key("police"), "-outform", "DER"], content("detached"))),
+        "malformed", "a detached signature: the SignedData carries no content")
+    put("not-signed.der", pki.encrypt(content("not signed")), "malformed", "the return encrypted (AES-GCM) without being signed")
+    put("not-signed-cbc.der", pki.encrypt(content("not signed, cbc"), cipher="-aes-256-cbc"), "decrypt-failed",
+        "the return encrypted (AES-CBC) without being signed: unauthenticated bytes that are not CMS are what a wrong key "
+        "gives (docs/envelope.md)")
+
+
 # ---------------------------------------------------------------- HTTP requests
 def http_entries():
     def req(name, data, status, note):
@@ -263,10 +417,11 @@ def http_entries():
 if __name__ == "__main__":
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
-    for kind in ["raw", "content", "http"]:
+    for kind in ["raw", "content", "envelope", "http"]:
         os.makedirs(os.path.join(ROOT, kind))
     raw_entries()
     content_entries()
+    envelope_entries()
     http_entries()
     with open(os.path.join(ROOT, "manifest.json"), "w") as f:
         json.dump({"schema": "intake-hostile-corpus/v1", "made-by": "scripts/make-hostile-corpus.py", "entries": entries}, f, indent=1)

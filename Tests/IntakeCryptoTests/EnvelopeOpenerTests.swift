@@ -147,6 +147,34 @@ final class Fixture: Sendable {
         #expect(try f.reason(envelope) == .decryptFailed)
     }
 
+    /// Unauthenticated (AES-CBC) plaintext that is not CMS is what a wrong key gives: it is a
+    /// decryption failure. Under AES-GCM the plaintext is authenticated: malformed.
+    @Test func cbcPlaintextThatIsNotCMSIsADecryptionFailure() throws {
+        #expect(try f.reason(try f.pki.cliEncrypt(f.content, cipher: "-aes-256-cbc")) == .decryptFailed)
+        #expect(try f.reason(try f.pki.cliEncrypt(f.content, cipher: "-aes-256-gcm")) == .malformed)
+    }
+
+    /// Regression (found while making the hostile corpus's envelopes): a damaged RSA-wrapped key under
+    /// AES-CBC was `decrypt-failed` most times and `malformed` about one time in 300 (OpenSSL
+    /// then decrypts with a random key, and random padding is sometimes valid). Every decryption
+    /// failure must look the same, every time.
+    @Test(arguments: [[], ["-keyopt", "rsa_padding_mode:oaep"]])
+    func damagedRSAKeyUnderCBCIsAlwaysDecryptFailed(keyopt: [String]) throws {
+        var envelope = try f.pki.cliSeal(f.content, agency: "police", to: .rsa, cipher: "-aes-256-cbc", encryptExtra: keyopt)
+        // The RSA-encrypted content key is the 256-byte OCTET STRING (RSA-2048) in the KeyTransRecipientInfo.
+        let at = try #require(envelope.firstRange(of: [0x04, 0x82, 0x01, 0x00]))
+        envelope[at.upperBound + 100] ^= 0x01
+        let opener = try f.opener(.rsa)
+        var reasons: [ReasonCode?: Int] = [:]
+        for _ in 0..<1000 {
+            switch opener.open(envelope, receivedAt: f.now) {
+            case .success: reasons[nil, default: 0] += 1
+            case .failure(let rejection): reasons[rejection.reason, default: 0] += 1
+            }
+        }
+        #expect(reasons == [.decryptFailed: 1000])
+    }
+
     @Test func badSignature() throws {
         // Replace the signed content after signing: the digest no longer matches.
         var signed = try f.pki.cliSign(f.content, agency: "police")

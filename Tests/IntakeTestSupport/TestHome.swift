@@ -13,14 +13,23 @@ public final class TestHome: @unchecked Sendable {
     public static let caseRef = "RR-2026-014"
     public static let agencies = ["police", "health", "education"]
 
-    /// `settings` edits the default intake.toml text before the home is opened.
-    public init(pki: TestPKI, keyKind: HomeInitializer.KeyKind = .ec, agencies: [String] = TestHome.agencies,
-                openCase: Bool = true, settings: (String) -> String = { $0 }) throws {
+    /// `settings` edits the default intake.toml text before the home is opened. With
+    /// `intakeKey`, the home decrypts with the PKI's `intake-KIND.key` (a committed key, so
+    /// that committed envelopes open) instead of the key `intake init` made.
+    public init(pki: TestPKI, keyKind: HomeInitializer.KeyKind = .ec, intakeKey: TestPKI.IntakeKind? = nil,
+                agencies: [String] = TestHome.agencies, openCase: Bool = true, settings: (String) -> String = { $0 }) throws {
         self.pki = pki
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("intake-home-\(UUID().uuidString)").path
         layout = HomeLayout(root: root)
         _ = try HomeInitializer.create(layout, partnership: "Test Partnership", origin: "test.example/intake",
                                        keyKind: keyKind, now: SystemClock.now())
+        if let intakeKey {
+            for (source, target) in [("intake-\(intakeKey).key", layout.intakeKey), ("intake-\(intakeKey).crt", layout.intakeCertificate)] {
+                try FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: pki.url(source).path, toPath: target)
+            }
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: layout.intakeKey)
+        }
         let text = try String(contentsOfFile: layout.settings, encoding: .utf8)
         try settings(text).write(toFile: layout.settings, atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: pki.url("ca.crt").path, toPath: "\(layout.trust)/test-ca.pem")

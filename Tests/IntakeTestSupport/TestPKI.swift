@@ -23,6 +23,20 @@ public final class TestPKI: @unchecked Sendable {
         }
     }
 
+    /// A copy of a committed PKI laid out the same way (`ca.key`, `ca.crt`, `intake-ec.*`,
+    /// `intake-rsa.*`, agencies' `NAME.key` and `NAME.crt`): the fuzzing-only one in Fuzz/keys/.
+    /// More agencies can be made in the copy with `makeAgency`.
+    public init(copying source: URL) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("intake-pki-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(Self.config.utf8).write(to: directory.appendingPathComponent("openssl.cnf"))
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(".key") || name.hasSuffix(".crt") {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+            // git keeps no file modes: a key is private again in the copy.
+            if name.hasSuffix(".key") { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url(name).path) }
+        }
+    }
+
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     public func url(_ name: String) -> URL { directory.appendingPathComponent(name) }

@@ -11,7 +11,8 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
     case malformed = "malformed"
     /// A well-formed envelope with no recipient matching the intake certificate.
     case notForUs = "not-for-us"
-    /// Addressed to us, but key unwrap, content decryption or authentication failed.
+    /// Addressed to us, but key unwrap, content decryption or authentication failed (or
+    /// AES-CBC decryption gave bytes that are not CMS, as a wrong key does).
     case decryptFailed = "decrypt-failed"
     /// DES, 3DES, RC2 or another refused algorithm; CBC or RSA PKCS#1 v1.5 when disabled.
     case weakCrypto = "weak-crypto"

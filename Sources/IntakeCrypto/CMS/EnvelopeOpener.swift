@@ -12,7 +12,7 @@ import COpenSSL
 /// | encoding and CMS parse | `malformed` |
 /// | content cipher, key transport, signature digest | `weak-crypto` |
 /// | a recipient matching our certificate | `not-for-us` |
-/// | key unwrap, decryption, authentication tag | `decrypt-failed` (all alike) |
+/// | key unwrap, decryption, authentication tag; AES-CBC plaintext that is not CMS | `decrypt-failed` (all alike) |
 /// | inner SignedData, attached, one signer | `malformed` |
 /// | signer certificate found | `unknown-signer` |
 /// | signature over the content | `bad-signature` |
@@ -58,6 +58,23 @@ public final class EnvelopeOpener: Sendable {
     ) -> Result<OpenedEnvelope<Content>, EnvelopeRejection> {
         var bytes = bytes
         return open(releasing: &bytes, receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect)
+    }
+
+    /// What the pipeline learns from a submission's signed content, where OpenSSL holds it
+    /// (never copied whole): its SHA-256 and its `scoping-return/v1` verdict.
+    public struct InspectedReturn: Sendable {
+        public let contentSha256: String
+        public let verdict: ReturnVerdict
+    }
+
+    /// The pipeline's opening of a submission (and the envelope fuzz target's): as
+    /// `open(releasing:receivedAt:knownSigners:inspect:)`, hashing and validating the return.
+    public func openReturn(releasing bytes: inout [UInt8], receivedAt: Int64,
+                           knownSigners: [Certificate]) -> Result<OpenedEnvelope<InspectedReturn>, EnvelopeRejection> {
+        open(releasing: &bytes, receivedAt: receivedAt, knownSigners: knownSigners) { content, verifiedSHA256 in
+            InspectedReturn(contentSha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)),
+                            verdict: ScopingReturn.validate(buffer: content))
+        }
     }
 
     /// As `open(_:receivedAt:knownSigners:inspect:)`, emptying `bytes` as soon as OpenSSL has
@@ -144,7 +161,7 @@ public final class EnvelopeOpener: Sendable {
         OpenSSLErrors.clear()
         guard CMS_decrypt(cms, key.pointer, certificate.pointer, nil, out, UInt32(CMS_BINARY)) == 1 else {
             OpenSSLErrors.clear()
-            throw EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
+            throw Self.decryptFailed
         }
         CMS_ContentInfo_free(cms)  // before the inner copy is made: one large buffer fewer at the peak
         outer = nil
@@ -155,10 +172,18 @@ public final class EnvelopeOpener: Sendable {
               let inner = pointer.withMemoryRebound(to: UInt8.self, capacity: length, { Self.parseDER($0, count: length) })
         else {
             OpenSSLErrors.clear()
+            // Nothing authenticates AES-CBC plaintext, and when RSA key transport fails OpenSSL
+            // decrypts with a random key (against padding oracles): bytes that are not CMS may
+            // be what a wrong key made, so they are a decryption failure, alike every time.
+            // Authenticated (AES-GCM) plaintext is what the sender sealed: malformed.
+            if structure.kind == .enveloped { throw Self.decryptFailed }
             throw EnvelopeRejection(.malformed, "the decrypted content is not a CMS SignedData")
         }
         return (structure, inner)
     }
+
+    /// Every decryption failure, whatever its cause, looks the same (DESIGN §3).
+    static let decryptFailed = EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
 
     /// How the content key reached us: the matching RecipientInfo's key transport, or
     /// `not-for-us` when no RecipientInfo names our certificate.

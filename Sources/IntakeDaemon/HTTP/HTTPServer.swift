@@ -1,7 +1,7 @@
 public import IntakeCore
 import Glibc
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
@@ -90,19 +90,26 @@ public final class HTTPServer: Service, Sendable {
         try? await group.shutdownGracefully()
     }
 
-    private func bind(_ listener: Listener, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
-        let api = self.api, connections = self.connections
+    /// Sets up an accepted connection, on its event loop: SwiftNIO's HTTP/1.1 request decoder
+    /// and response encoder (with pipelining assistance and protocol-error handling), then the
+    /// connection handler. Every listener's connections get this; so does the HTTP fuzz target's
+    /// `EmbeddedChannel`.
+    public func configureConnection(_ channel: any Channel) throws {
         let timeout = TimeAmount.nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
             + requestTimeout.components.attoseconds / 1_000_000_000)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(api: api, connections: connections, requestTimeout: timeout))
+    }
+
+    /// Connections open now (`max_connections` bounds them).
+    public var openConnections: Int { connections.count }
+
+    private func bind(_ listener: Listener, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPConnectionHandler(api: api, connections: connections, requestTimeout: timeout))
-                }
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try configureConnection(channel) }
             }
             .childChannelOption(.maxMessagesPerRead, value: 16)
         switch listener {

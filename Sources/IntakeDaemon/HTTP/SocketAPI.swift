@@ -24,11 +24,26 @@ public final class SocketAPI: Sendable {
     private let work = DispatchQueue(label: "intake.socket.work", attributes: .concurrent)
     private let workers: WorkerThreads
     private let recorder = GroupRecorder(name: "intake-recorder")
+    let answering: Answering
+
+    /// Where `handle` answers a request.
+    public enum Answering: Sendable {
+        /// Off the event loop: a submission on the worker threads and the recorder, anything
+        /// else on a Dispatch queue. What a server does.
+        case onWorkerQueue
+        /// On the calling thread, before `handle` returns (the recording still on the
+        /// recorder's thread): for a connection driven on a single-threaded
+        /// `EmbeddedEventLoop` (the HTTP fuzz target), which must not be resumed from another
+        /// thread. It blocks the event loop: never for a real server.
+        case onCallingThread
+    }
 
     public init(runtime: Runtime, metrics: IntakeMetrics, logger: Logger, publisher: CheckpointPublisher? = nil,
                 clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
                 monotonic: @escaping @Sendable () -> Double = SystemClock.monotonicSeconds,
-                workers: WorkerThreads = .shared, onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+                workers: WorkerThreads = .shared, answering: Answering = .onWorkerQueue,
+                onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+        self.answering = answering
         self.runtime = runtime
         self.workers = workers
         self.onOutcome = onOutcome
@@ -112,6 +127,9 @@ public final class SocketAPI: Sendable {
     /// Submissions admitted and not yet answered (graceful shutdown waits for none).
     public var inFlight: Int { usage.withLock { $0.inFlight } }
 
+    /// Body memory reserved by requests not yet answered (`max_body_memory` bounds it).
+    public var reservedBodyBytes: Int { usage.withLock { $0.bodyBytes } }
+
     /// Logs and resets the refusals counted since the last call: one line per peer and cause.
     public func summariseRefusals() {
         for refusals in limiter.withLock({ $0.takeSummary() }) {
@@ -126,8 +144,13 @@ public final class SocketAPI: Sendable {
     /// Answers a whole request off the event loop and off Swift's cooperative pool (which
     /// blocking file and database work must not starve), then calls `completion` with the
     /// reply: a submission is prepared on a worker thread, recorded by the recorder with the
-    /// other submissions waiting, and answered (its receipt signed) on a worker thread.
+    /// other submissions waiting, and answered (its receipt signed) on a worker thread. With
+    /// `.onCallingThread`, it answers before returning instead.
     public func handle(_ route: HTTPRoute, body: [UInt8], peer: String, completion: @escaping @Sendable (HTTPReply) -> Void) {
+        if case .onCallingThread = answering {
+            completion(respond(route, body: body, peer: peer))
+            return
+        }
         guard route == .submit else {
             work.async { completion(self.respond(route, body: body, peer: peer)) }
             return
@@ -153,14 +176,24 @@ public final class SocketAPI: Sendable {
         let reply: HTTPReply
         switch route {
         case .submit:
-            let answered = DispatchSemaphore(value: 0)
-            let box = Mutex<HTTPReply?>(nil)
-            handle(route, body: body, peer: peer) { reply in
-                box.withLock { $0 = reply }
-                answered.signal()
+            // Prepared here, recorded in its turn by the recorder, answered here.
+            let started = ContinuousClock.now
+            let current = runtime.current
+            let recorded: Result<Outcome, any Error>
+            do {
+                let prepared = try current.pipeline.prepare(body, channel: "socket")
+                let done = DispatchSemaphore(value: 0)
+                let box = Mutex<Result<Outcome, any Error>?>(nil)
+                recorder.record(prepared, with: current.pipeline) { result in
+                    box.withLock { $0 = result }
+                    done.signal()
+                }
+                done.wait()
+                recorded = box.withLock { $0! }
+            } catch {
+                recorded = .failure(error)
             }
-            answered.wait()
-            return box.withLock { $0! }  // handle() has counted the response
+            return answer(recorded, current: current, peer: peer, started: started)  // answer() counts the response
         case .caseStatus(let ref): reply = caseStatus(ref)
         case .health: reply = health()
         case .metrics: reply = metricsReply()

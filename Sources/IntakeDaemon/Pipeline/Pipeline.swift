@@ -76,17 +76,15 @@ public final class Pipeline: Sendable {
                 // The content is hashed and validated where OpenSSL holds it, never copied whole;
                 // a staged input's bytes (this is then their only reference) are released once
                 // OpenSSL has the ciphertext.
-                let opened = opener.open(releasing: &bytes, receivedAt: receivedAt.secondsSinceEpoch,
-                                         knownSigners: try knownSigners()) { content, verifiedSHA256 in
-                    (sha256: Hex.encode(verifiedSHA256 ?? SHA256.hash(buffer: content)), verdict: ScopingReturn.validate(buffer: content))
-                }
+                let opened = opener.openReturn(releasing: &bytes, receivedAt: receivedAt.secondsSinceEpoch,
+                                               knownSigners: try knownSigners())
                 switch opened {
                 case .failure(let rejection):
                     result = .failure(rejection)
                 case .success(let envelope):
                     signedReceipt = envelope.signedReceipt
                     result = .success(OpenedReturn(
-                        contentSha256: envelope.content.sha256, signerSha256: envelope.signerFingerprint,
+                        contentSha256: envelope.content.contentSha256, signerSha256: envelope.signerFingerprint,
                         signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
                         verdict: envelope.content.verdict))
                 }
