@@ -88,6 +88,26 @@ import Testing
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 
+    /// The same inputs all waiting in the drop directory at once, taken by one scan: read and
+    /// opened on the worker threads (deep nesting on their stacks), recorded in groups that
+    /// mix acceptances and rejections. Each gets its outcome, nothing is left, the audit is clean.
+    @Test func theCorpusDroppedAtOnceIsTakenInGroups() throws {
+        let test = try home()
+        var expected: [String: String] = [:]
+        for (index, entry) in (Self.entries(kind: "raw") + Self.entries(kind: "content")).enumerated() {
+            let bytes = try [UInt8](Data(contentsOf: Self.corpus.appendingPathComponent(entry.file)))
+            let relative = try test.drop(entry.kind == "content" ? test.cliSeal(bytes, agency: "police") : bytes, name: "input-\(index).p7m")
+            expected[relative] = entry.expect.stringValue ?? ""
+        }
+        var got: [String: String] = [:]
+        try DropDirectory(pipeline: test.pipeline()).scan { relative, outcome in
+            got[relative] = outcome.status == .rejected ? outcome.reason?.rawValue ?? "?" : outcome.status.rawValue
+        }
+        #expect(got == expected)
+        #expect(test.files(in: test.layout.dropNew).isEmpty)
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+    }
+
     /// Whole envelopes made with the fuzzing-only PKI (thousands of certificates, hundreds of
     /// recipients, odd signer certificates, weak ciphers, tampering), in a home that decrypts
     /// with its intake key and has its agency registered as police. No certificate's name

@@ -23,7 +23,7 @@ public final class SocketAPI: Sendable {
     private let usage = Mutex<(bodyBytes: Int, inFlight: Int)>((0, 0))
     private let work = DispatchQueue(label: "intake.socket.work", attributes: .concurrent)
     private let workers: WorkerThreads
-    private let recorder = GroupRecorder(name: "intake-recorder")
+    private let recorder: GroupRecorder
     let answering: Answering
 
     /// Where `handle` answers a request.
@@ -41,9 +41,10 @@ public final class SocketAPI: Sendable {
     public init(runtime: Runtime, metrics: IntakeMetrics, logger: Logger, publisher: CheckpointPublisher? = nil,
                 clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
                 monotonic: @escaping @Sendable () -> Double = SystemClock.monotonicSeconds,
-                workers: WorkerThreads = .shared, answering: Answering = .onWorkerQueue,
+                workers: WorkerThreads = .shared, recorder: GroupRecorder = .shared, answering: Answering = .onWorkerQueue,
                 onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
         self.answering = answering
+        self.recorder = recorder
         self.runtime = runtime
         self.workers = workers
         self.onOutcome = onOutcome
@@ -138,8 +139,6 @@ public final class SocketAPI: Sendable {
             ])
         }
     }
-
-    deinit { recorder.stop() }
 
     /// Answers a whole request off the event loop and off Swift's cooperative pool (which
     /// blocking file and database work must not starve), then calls `completion` with the

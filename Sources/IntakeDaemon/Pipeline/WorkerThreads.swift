@@ -13,21 +13,19 @@ public final class WorkerThreads: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var head = 0
-        var stopping = false
     }
 
     private let state = Mutex(State())
     private let available = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
     public let count: Int
 
-    /// Starts `count` threads (at least one) named `name`.
-    public init(count: Int, name: String) {
+    /// Starts `count` threads (at least one) named `name`, for the life of the process.
+    init(count: Int, name: String) {
         self.count = max(1, count)
         for index in 0..<self.count {
             let thread = Thread { [self] in run() }
             thread.name = "\(name)-\(index)"
-            thread.stackSize = 1 << 20
+            thread.stackSize = 8 << 20  // as a main thread's: parsers recurse (bounded) on hostile input
             thread.start()
         }
     }
@@ -35,31 +33,21 @@ public final class WorkerThreads: Sendable {
     /// The number of cores this process may use.
     public static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    /// The process's workers, one per core, shared by the drop directory and the socket
-    /// (never stopped).
+    /// The process's workers, one per core, shared by the drop directory, the socket and
+    /// `intake ingest` (they run as long as the process: no thread of the intake's ends).
     public static let shared = WorkerThreads(count: cores, name: "intake-work")
 
     /// Runs `job` on one of the threads, in the order submitted.
     public func submit(_ job: @escaping @Sendable () -> Void) {
-        state.withLock { state in
-            precondition(!state.stopping, "a job submitted after stop()")
-            state.jobs.append(job)
-        }
+        state.withLock { $0.jobs.append(job) }
         available.signal()
-    }
-
-    /// Lets the jobs already submitted finish, then ends the threads and returns.
-    public func stop() {
-        state.withLock { $0.stopping = true }
-        for _ in 0..<count { available.signal() }
-        for _ in 0..<count { finished.wait() }
     }
 
     private func run() {
         while true {
             available.wait()
-            let (job, stopping): ((@Sendable () -> Void)?, Bool) = state.withLock { state in
-                guard state.head < state.jobs.count else { return (nil, state.stopping) }
+            // One signal per job: there is one.
+            let job = state.withLock { state in
                 defer {
                     state.head += 1
                     if state.head > 1024, state.head * 2 > state.jobs.count {
@@ -67,12 +55,7 @@ public final class WorkerThreads: Sendable {
                         state.head = 0
                     }
                 }
-                return (state.jobs[state.head], state.stopping)
-            }
-            guard let job else {
-                guard stopping else { continue }
-                finished.signal()  // woken by stop() with nothing left to do
-                return
+                return state.jobs[state.head]
             }
             job()
         }
