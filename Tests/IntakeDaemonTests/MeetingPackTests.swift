@@ -5,6 +5,7 @@ import IntakeDaemon
 import IntakeLedger
 import IntakeTestSupport
 import Logging
+import ServiceLifecycle
 import Testing
 
 /// The meeting pack end to end: released when the last return is complete, decrypted by a
@@ -145,6 +146,34 @@ import Testing
 /// Deadlines after opening, and the sweeper's alerts, against a real ledger.
 @Suite struct DeadlineSweeperTests {
     let pki = sharedPKI
+
+    /// A due pack whose release failed (no recipient yet, as a full disk would) is released by
+    /// the running sweeper within seconds of it becoming possible, not at the next day's sweep.
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedReleaseIsRetried() async throws {
+        _ = MeetingPackReleaseTests.chair
+        let test = try TestHome(pki: pki)
+        for agency in TestHome.agencies {
+            _ = try test.pipeline().process(test.cliSeal(TestHome.returnJSON(agency: agency), agency: agency), channel: "drop")
+        }
+        let runtime = try Runtime(home: test.home, clock: SystemClock.now)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: DeadlineSweeper(runtime: runtime, logger: logger,
+                                                                                               interval: .seconds(3600)))],
+                                                      logger: logger))
+        let running = Task { try await group.run() }
+        let packs = { (try test.home.ledger.caseRecord(TestHome.caseRef))?.packs.count ?? 0 }
+        for _ in 0..<100 where !runtime.current.packs.hasFailedRelease { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(runtime.current.packs.hasFailedRelease)
+        #expect(try packs() == 0)
+        try FileManager.default.copyItem(atPath: pki.url("chair.crt").path, toPath: "\(test.layout.packRecipients)/chair.pem")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try packs() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try packs() == 1)
+        #expect(!runtime.current.packs.hasFailedRelease)
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
 
     @Test func alertsAreRaisedOnceAndDueDatesChange() throws {
         let test = try TestHome(pki: pki)  // referred 2026-11-23: returns due 2026-12-03

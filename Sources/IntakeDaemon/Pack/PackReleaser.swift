@@ -26,6 +26,11 @@ public final class PackReleaser: Sendable {
     let clock: @Sendable () -> UTCInstant
     /// One release at a time in this process: pack numbers are taken in order.
     private let releasing = Mutex<Void>(())
+    /// Whether an automatic release failed (a full disk, say) and has not been made since.
+    private let failed = Atomic<Bool>(false)
+
+    /// An automatic release failed and is still due: the deadline sweeper retries it soon.
+    public var hasFailedRelease: Bool { failed.load(ordering: .acquiring) }
 
     public init(home: Home, clock: @escaping @Sendable () -> UTCInstant) throws {
         self.home = home
@@ -129,15 +134,20 @@ extension PackReleaser {
             return released
         } catch {
             logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(errorCode(error))"])
+            failed.store(true, ordering: .releasing)
             return nil
         }
     }
 
     /// Every open case's due release (the daemon's sweeps and `serve --once`), logging as
-    /// `releaseIfDueLogging`.
+    /// `releaseIfDueLogging`; `hasFailedRelease` then says whether one failed.
     @discardableResult
     public func releaseAllDueLogging(_ logger: Logger) -> [Released] {
-        guard let records = try? home.ledger.caseRecords() else { return [] }
+        failed.store(false, ordering: .releasing)
+        guard let records = try? home.ledger.caseRecords() else {
+            failed.store(true, ordering: .releasing)
+            return []
+        }
         return records.filter { !$0.isClosed }.compactMap { releaseIfDueLogging($0.ref, logger: logger) }
     }
 
