@@ -160,3 +160,18 @@ public final class Ledger: Sendable {
         try pool.read(body)
     }
 }
+
+extension LedgerError {
+    /// The storage failure behind a SQLite error, by the codes the daemon reports storage
+    /// failures with: `disk-full` (SQLITE_FULL), `read-only` (SQLITE_READONLY) or `io-error`
+    /// (SQLITE_IOERR, SQLITE_CANTOPEN); nil for any other error.
+    public static func storageCode(of error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: return "disk-full"
+        case .SQLITE_READONLY: return "read-only"
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN: return "io-error"
+        default: return nil
+        }
+    }
+}

@@ -14,10 +14,10 @@ import Testing
         let test = try TestHome(pki: pki)
         let drop = try DropDirectory(pipeline: try test.pipeline())
         let relative = try test.drop(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police"))
-        #expect(drop.pending() == [relative])
+        #expect(try drop.pending() == [relative])
         let outcome = try #require(try drop.process(relative))
         #expect(outcome.status == .accepted)
-        #expect(drop.pending().isEmpty)
+        #expect(try drop.pending().isEmpty)
         #expect(test.files(in: test.layout.dropNew).isEmpty)
     }
 
@@ -68,7 +68,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: "\(test.layout.drop)/police", withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(atPath: "\(test.layout.drop)/police/new", withDestinationPath: "\(elsewhere)/new")
         }
-        #expect(!drop.inboxes().contains("police/new"))
+        #expect(try !drop.inboxes().contains("police/new"))
         #expect(drop.scan().isEmpty)
         #expect(try drop.process("police/new/precious.p7m") == nil)
         #expect(FileManager.default.fileExists(atPath: victim))
@@ -153,6 +153,34 @@ import Testing
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest.count == 3)
+    }
+
+    /// An input that fails once the service runs (here store/ is gone, so it cannot be kept) is
+    /// retried within seconds of the cause going away, not at the next periodic rescan.
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedInputIsRetriedSoon() async throws {
+        let test = try TestHome(pki: pki)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let service = DropDirectoryService(drop: try DropDirectory(pipeline: try test.pipeline()), logger: logger, rescanSeconds: 3600,
+                                           onReady: { readyContinuation.yield(); readyContinuation.finish() })
+        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
+        let running = Task { try await group.run() }
+        for await _ in ready {}
+        let aside = "\(test.layout.root)/store-aside"
+        try FileManager.default.moveItem(atPath: test.layout.store, toPath: aside)
+        try test.drop(test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police"))
+        try await Task.sleep(for: .seconds(1))
+        #expect(test.files(in: test.layout.dropNew).count == 1, "the input waits while it cannot be kept")
+        #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest.isEmpty == true)
+        try FileManager.default.moveItem(atPath: aside, toPath: test.layout.store)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !test.files(in: test.layout.dropNew).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(test.files(in: test.layout.dropNew).isEmpty)
+        #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest["police"] != nil)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
     }
 
     /// Each new signed checkpoint goes to checkpoints.log and to the configured command.

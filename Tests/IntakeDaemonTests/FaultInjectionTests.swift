@@ -11,15 +11,17 @@ import Testing
 /// `strace`, which kills it with SIGKILL at the Nth call of a file-system syscall, or makes that
 /// call fail with EIO or ENOSPC. A normal run then finishes the work, and the home must be whole:
 /// `intake verify` passes, every input is recorded exactly once and kept in store/ or quarantine/,
-/// drop/new is empty, the pack is released once, and no temporary file is left.
+/// drop/new is empty, the pack is released once, no temporary file is left, and every receipt
+/// handed out (in receipts/AGENCY/, before and after the restart) verifies against the restarted
+/// ledger. `SocketFaultInjectionTests` does the same for the daemon with its socket.
 ///
 /// By default each syscall is hit at up to `INTAKE_FAULT_POINTS` (12) evenly spread calls;
 /// `INTAKE_FAULT_POINTS=0` hits every one.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "strace is not installed"))
+@Suite(.enabled(if: FaultInjection.isAvailable, "strace is not installed"))
 struct FaultInjectionTests {
     let pki = sharedPKI
     static let syscalls = ["openat", "write", "fsync", "fdatasync", "renameat2", "rename", "unlink", "unlinkat", "mkdir", "mkdirat", "pwrite64"]
-    static let points = Int(ProcessInfo.processInfo.environment["INTAKE_FAULT_POINTS"] ?? "") ?? 12
+    static let points = FaultInjection.points(default: 12)
 
     /// A home with two agencies expected, a pack recipient, and three inputs waiting.
     func template() throws -> (TestHome, [[UInt8]]) {
@@ -39,13 +41,9 @@ struct FaultInjectionTests {
     /// Runs `intake serve --once` on `root`, under strace with `arguments` when given; the exit status.
     static func runOnce(_ root: String, strace arguments: [String]? = nil) throws -> Int32 {
         let process = Process()
-        if let arguments {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
-            process.arguments = ["-f", "-qq"] + arguments + ["--", CrashTests.intakeBinary, "serve", "--once", "--home", root]
-        } else {
-            process.executableURL = URL(fileURLWithPath: CrashTests.intakeBinary)
-            process.arguments = ["serve", "--once", "--home", root]
-        }
+        let (executable, arguments) = FaultInjection.command(["serve", "--once", "--home", root], strace: arguments)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -65,12 +63,8 @@ struct FaultInjectionTests {
         try FileManager.default.copyItem(atPath: test.layout.root, toPath: traced)
         let trace = scratch.appendingPathComponent("trace.txt").path
         #expect(try Self.runOnce(traced, strace: ["-e", "trace=" + Self.syscalls.joined(separator: ","), "-o", trace]) == 0)
-        var counts: [String: Int] = [:]
-        for line in try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n") {
-            let call = line.drop { $0.isNumber || $0 == " " }.prefix { $0 != "(" }
-            if Self.syscalls.contains(String(call)) { counts[String(call), default: 0] += 1 }
-        }
-        try check(HomeLayout(root: traced), inputs: inputs, label: "the traced run")
+        let (totals, counts) = try FaultInjection.countCalls(inTrace: trace, of: Self.syscalls)
+        try check(HomeLayout(root: traced), inputs: inputs, handedOut: [:], label: "the traced run")
         #expect((counts["fsync"] ?? 0) + (counts["fdatasync"] ?? 0) > 0 && (counts["renameat2"] ?? 0) + (counts["rename"] ?? 0) > 0,
                 "\(counts)")
 
@@ -78,20 +72,18 @@ struct FaultInjectionTests {
         var faults = 0
         var unfired: [String] = []
         for (syscall, count) in counts.sorted(by: { $0.key < $1.key }) where count > 0 {
-            let points = Self.points == 0 || count <= Self.points ? Array(1...count)
-                : (0..<Self.points).map { 1 + $0 * (count - 1) / (Self.points - 1) }
-            for point in Set(points).sorted() {
-                for fault in ["signal=KILL", "error=EIO", "error=ENOSPC"] {
+            for point in FaultInjection.spread(count, points: Self.points) {
+                for fault in FaultInjection.faults {
                     let label = "\(syscall) call \(point) \(fault)"
                     let root = scratch.appendingPathComponent("run-\(faults)").path
                     try FileManager.default.copyItem(atPath: test.layout.root, toPath: root)
-                    // (strace tampers only with the calls it traces; its output goes nowhere.)
-                    let status = try Self.runOnce(root, strace: ["-o", "/dev/null", "-e", "trace=\(syscall)",
-                                                                 "-e", "inject=\(syscall):\(fault):when=\(point)"])
+                    let status = try Self.runOnce(root, strace: FaultInjection.inject(fault, at: point, of: syscall))
                     if fault == "signal=KILL" && status == 0 { unfired.append(label) }
+                    // Receipts written before the fault were handed out (an agency may have fetched them).
+                    let handedOut = FaultInjection.receiptFiles(HomeLayout(root: root))
                     // A failed call may leave an input waiting; the next run (a restart) takes it.
                     #expect(try Self.runOnce(root) == 0, "\(label): the restart failed")
-                    try check(HomeLayout(root: root), inputs: inputs, label: label)
+                    try check(HomeLayout(root: root), inputs: inputs, handedOut: handedOut, label: label)
                     try FileManager.default.removeItem(atPath: root)
                     faults += 1
                 }
@@ -100,29 +92,31 @@ struct FaultInjectionTests {
         #expect(faults > 30)
         // The injections really happen: a kill at a call that exists ends the run.
         #expect(unfired.count < faults / 6, "kills that did not fire: \(unfired.prefix(5))")
-        print("fault injection: \(faults) faults survived over \(counts.filter { $0.value > 0 }.count) syscalls \(counts)")
+        print("fault injection: \(faults) faults survived over \(counts.filter { $0.value > 0 }.count) syscalls; "
+              + "calls per thread \(counts), in all \(totals)")
     }
 
-    /// The home after a fault and a restart.
-    func check(_ layout: HomeLayout, inputs: [[UInt8]], label: String) throws {
+    /// The home after a fault and a restart; `handedOut` holds the receipts there were before
+    /// the restart.
+    func check(_ layout: HomeLayout, inputs: [[UInt8]], handedOut: [String: [UInt8]], label: String) throws {
         let home = try Home(layout, readOnly: true)
-        let audit = try HomeAudit.run(home)
-        #expect(audit.findings.isEmpty, "\(label): \(audit.findings.prefix(3))")
-        let recorded = try ExactlyOnce.submissionEvents(in: home.ledger)
+        try FaultInjection.checkHome(home, label: label)
+        let events = try ExactlyOnce.events(in: home.ledger)
         for input in inputs {
             let sha = SHA256.hex(input)
-            #expect(recorded[sha] == 1, "\(label): input \(sha.prefix(12)) recorded \(recorded[sha] ?? 0) times")
+            #expect(events[sha]?.count == 1, "\(label): input \(sha.prefix(12)) recorded \(events[sha]?.count ?? 0) times")
             #expect(ExactlyOnce.isKept(sha, in: layout), "\(label): input \(sha.prefix(12)) is kept nowhere")
         }
-        let packs = try #require(try home.ledger.caseRecord(TestHome.caseRef)).packs.count
-        #expect(packs == 1, "\(label): \(packs) packs released")
-        let waiting = (try? FileManager.default.contentsOfDirectory(atPath: layout.dropNew)) ?? []
-        #expect(waiting.isEmpty, "\(label): \(waiting) still waiting")
-        for directory in [layout.store, layout.quarantine, layout.receipts, layout.packs, layout.root] {
-            let enumerator = FileManager.default.enumerator(atPath: directory)
-            while let name = enumerator?.nextObject() as? String {
-                #expect(!(name as NSString).lastPathComponent.hasPrefix(".tmp-"), "\(label): temporary file \(name) left")
-            }
+        // Every receipt handed out, before the restart or after, is the accepted input's and
+        // verifies against the restarted ledger; every accepted input has one.
+        let final = FaultInjection.receiptFiles(layout)
+        let labelled = (handedOut.map { ("before the restart: \($0.key)", $0.value) } + final.map { ("\($0.key)", $0.value) })
+        for case let receipt? in try FaultInjection.checkReceipts(labelled, home: home, label: label) {
+            let accepted = events[receipt.envelopeSha256]?.first { $0.kind == .submissionAccepted }
+            #expect(accepted?.index == receipt.index, "\(label): a receipt for \(receipt.envelopeSha256.prefix(12)) names entry \(receipt.index)")
         }
+        let receipted = Set(final.keys.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
+        let acceptedInputs = Set(events.filter { $0.value.contains { $0.kind == .submissionAccepted } }.keys)
+        #expect(acceptedInputs.isSubset(of: receipted), "\(label): accepted inputs without a receipt")
     }
 }

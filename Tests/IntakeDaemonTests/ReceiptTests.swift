@@ -125,8 +125,14 @@ import Testing
         let dropped = try accepted()
         let test = dropped.test
         // More history after the receipt.
-        _ = try dropAndProcess(test, test.cliSeal(TestHome.returnJSON(agency: "health"), agency: "health"))
+        let later = try dropAndProcess(test, test.cliSeal(TestHome.returnJSON(agency: "health"), agency: "health"))
         let stored = "\(test.layout.store)/\(dropped.outcome.envelopeSha256).p7m"
+        // Several receipts at once: each is checked and reported; one bad one fails the whole, by name.
+        let laterPath = "\(test.layout.receipts)/health/\(later.envelopeSha256).receipt"
+        let both = try await receiptVerify(["--home", test.layout.root, dropped.receiptPath, laterPath])
+        #expect(both.status == 0 && both.stdout.split(separator: "\n").filter { $0.hasPrefix("ok: ") }.count == 2, "\(both)")
+        let withBad = try await receiptVerify(["--home", test.layout.root, dropped.receiptPath, test.layout.settings])
+        #expect(withBad.status == 1 && withBad.stdout.hasPrefix("ok: ") && withBad.stderr.contains(test.layout.settings), "\(withBad)")
 
         let ok = try await receiptVerify(["--home", test.layout.root, "--envelope", stored, dropped.receiptPath])
         #expect(ok.status == 0, "\(ok)")

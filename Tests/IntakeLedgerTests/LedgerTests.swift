@@ -399,6 +399,30 @@ extension LedgerMerkleLogTests {
 
 // MARK: - Agencies
 
+/// A SQLite failure that means the disk is failing carries the code the daemon reports
+/// storage failures with (a full disk here: the database may not grow past its pages).
+@Suite struct LedgerStorageErrorTests {
+    @Test func aFullDatabaseIsDiskFull() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.ledger.pool.write { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1)")
+        }
+        let event = LedgerEvent(.returnSuperseded, at: instant(1), [
+            "caseRef": .string(caseRef), "agencyId": .string("police"), "version": .int(1), "supersededBy": .int(2),
+            "padding": .string(String(repeating: "x", count: 20_000)),
+        ])
+        do {
+            try fixture.ledger.appendBulk(Array(repeating: event, count: 20), at: instant(2))
+            Issue.record("a database at its page limit took more")
+        } catch {
+            #expect(LedgerError.storageCode(of: error) == "disk-full", "\(error)")
+        }
+        #expect(LedgerError.storageCode(of: LedgerError("missing-node", "not storage")) == nil)
+        #expect(try fixture.ledger.treeSize() == 0)
+    }
+}
+
 @Suite struct LedgerAgencyTests {
     @Test func registersANewAgency() throws {
         let fixture = try LedgerFixture()

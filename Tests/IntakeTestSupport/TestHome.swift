@@ -89,6 +89,13 @@ public final class TestHome: @unchecked Sendable {
     /// Writes `bytes` into drop/tmp (or drop/AGENCY/tmp) and renames it into the inbox.
     @discardableResult
     public func drop(_ bytes: [UInt8], inbox: String = "new", name: String = UUID().uuidString + ".p7m") throws -> String {
+        try Self.drop(bytes, into: layout, inbox: inbox, name: name)
+    }
+
+    /// Delivers `bytes` into the drop directory of the home at `layout`, as a Maildir writer does.
+    @discardableResult
+    public static func drop(_ bytes: [UInt8], into layout: HomeLayout, inbox: String = "new",
+                            name: String = UUID().uuidString + ".p7m") throws -> String {
         let inboxPath = "\(layout.drop)/\(inbox)"
         let tmp = DurableFile.parent(of: inboxPath) + "/tmp"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)

@@ -26,10 +26,11 @@ public final class DropDirectory: Sendable {
         receipts = try ReceiptIssuer(home: pipeline.home)
     }
 
-    /// The `new/` folders, relative to `drop/`: `new` and each `AGENCY/new`.
-    public func inboxes() -> [String] {
+    /// The `new/` folders, relative to `drop/`: `new` and each `AGENCY/new`. Throws when drop/
+    /// cannot be read.
+    public func inboxes() throws(StorageError) -> [String] {
         var result = ["new"]
-        for name in ((try? Directory.names(in: layout.drop)) ?? []).sorted()
+        for name in try Directory.names(in: layout.drop).sorted()
         where !name.hasPrefix(".") && name != "new" && name != "tmp"
             && Directory.isDirectory("\(layout.drop)/\(name)") && Directory.isDirectory("\(layout.drop)/\(name)/new") {
             result.append("\(name)/new")
@@ -37,19 +38,22 @@ public final class DropDirectory: Sendable {
         return result
     }
 
-    /// Every waiting input, relative to `drop/`, in name order per inbox.
-    public func pending() -> [String] {
-        inboxes().flatMap { inbox in
-            ((try? Directory.names(in: "\(layout.drop)/\(inbox)")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-                .map { "\(inbox)/\($0)" }
+    /// Every waiting input, relative to `drop/`, in name order per inbox. Throws when a folder
+    /// cannot be read (an I/O error): the caller retries, rather than take it for empty.
+    public func pending() throws(StorageError) -> [String] {
+        var inputs: [String] = []
+        for inbox in try inboxes() {
+            inputs += try Directory.names(in: "\(layout.drop)/\(inbox)").filter { !$0.hasPrefix(".") }.sorted().map { "\(inbox)/\($0)" }
         }
+        return inputs
     }
 
-    /// Processes every waiting input; returns the outcomes.
+    /// Processes every waiting input; returns the outcomes. What cannot be read or recorded
+    /// now is left for the next scan.
     @discardableResult
     public func scan(workers: WorkerThreads = .shared, onOutcome: (String, Outcome) -> Void = { _, _ in }) -> [Outcome] {
         var outcomes: [Outcome] = []
-        process(pending(), workers: workers) { relative, result in
+        process((try? pending()) ?? [], workers: workers) { relative, result in
             if case .success(let outcome?) = result {
                 outcomes.append(outcome)
                 onOutcome(relative, outcome)
@@ -228,8 +232,11 @@ public final class DropDirectory: Sendable {
         guard let inbox = try Self.openInbox(layout.drop, components.dropLast().map(String.init)) else { return nil }
         var info = stat()
         guard fstatat(inbox, String(name), &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            let number = errno
             close(inbox)
-            return nil
+            if number == ENOENT { return nil }
+            errno = number
+            throw StorageError.errno("cannot stat", "\(layout.drop)/\(relative)")
         }
         return (inbox, String(name), info)
     }
@@ -244,14 +251,20 @@ public final class DropDirectory: Sendable {
     }
 
     /// Opens `drop/` and then each folder of `inbox` (e.g. `["police", "new"]`) with
-    /// O_NOFOLLOW; nil when one is missing or is not a real directory.
+    /// O_NOFOLLOW; nil when one is missing or is not a real directory. Throws on any other
+    /// failure (an I/O error): the input is then retried, not taken for gone.
     static func openInbox(_ drop: String, _ inbox: [String]) throws -> Int32? {
         var fd = open(drop, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.errno("cannot open", drop) }
         for component in inbox {
             let next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let number = errno
             close(fd)
-            guard next >= 0 else { return nil }
+            guard next >= 0 else {
+                if number == ENOENT || number == ENOTDIR || number == ELOOP { return nil }
+                errno = number
+                throw StorageError.errno("cannot open", "\(drop)/\(inbox.joined(separator: "/"))")
+            }
             fd = next
         }
         return fd

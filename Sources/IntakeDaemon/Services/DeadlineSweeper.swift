@@ -6,32 +6,41 @@ public import ServiceLifecycle
 /// The deadline sweeper (issue 5): at start and whenever the date in Europe/London changes,
 /// on working days (working-day boundaries), raises each due `return-overdue`, `meeting-due-soon` and
 /// `panel-due-soon` alert once (`DeadlineAlert`): a ledger event, a log line, and
-/// `[alerts] command` with the alert's JSON. It also releases any meeting pack that is due
-/// but was not released (after a crash, or a failure such as an empty pack-recipients/).
+/// `[alerts] command` with the alert's JSON. At every tick (`interval`) it also releases any
+/// meeting pack that is due but was not released (after a crash, or a failure such as a full
+/// disk or an empty pack-recipients/), and every `retryInterval` while storage is what failed.
 public struct DeadlineSweeper: Service {
     let runtime: Runtime
     let logger: Logger
     let clock: @Sendable () -> UTCInstant
     let interval: Duration
+    let retryInterval: Duration
 
     public init(runtime: Runtime, logger: Logger, clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
-                interval: Duration = .seconds(60)) {
+                interval: Duration = .seconds(60), retryInterval: Duration = .seconds(2)) {
         self.runtime = runtime
         self.logger = logger
         self.clock = clock
         self.interval = interval
+        self.retryInterval = retryInterval
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var last: LocalDate?
+            var lastRelease = ContinuousClock.now
             while !Task.isCancelled {
                 let today = clock().londonDate
+                let packs = runtime.current.packs
                 if today != last {
                     sweep(today: today)
                     last = today
+                    lastRelease = .now
+                } else if packs.hasFailedRelease || ContinuousClock.now - lastRelease >= interval {
+                    packs.releaseAllDueLogging(logger)
+                    lastRelease = .now
                 }
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: min(retryInterval, interval))
             }
         }
     }

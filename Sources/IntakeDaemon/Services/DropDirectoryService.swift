@@ -3,6 +3,7 @@ public import ServiceLifecycle
 import Dispatch
 import IntakeCore
 import IntakeLedger
+import Synchronization
 
 /// The drop-directory watcher as a long-running service: scans the inboxes at start-up for
 /// anything that arrived while it was down, then processes the inputs inotify reports, with a
@@ -21,6 +22,7 @@ public struct DropDirectoryService: Service {
     let onReady: @Sendable () -> Void
     let publisher: CheckpointPublisher?
     let metrics: IntakeMetrics?
+    private let state = State()
 
     /// With a `publisher`, new signed checkpoints are published after each input.
     public init(drop: DropDirectory, logger: Logger, rescanSeconds: Int = 60, publisher: CheckpointPublisher? = nil,
@@ -57,11 +59,16 @@ public struct DropDirectoryService: Service {
         request(.rescan)
         onReady()
         let ticker = Task {
+            var lastScan = ContinuousClock.now
             while !Task.isCancelled {
-                // While storage is failing (a full or read-only disk), retry every 2 seconds so
-                // that intake resumes by itself as soon as it can write again.
-                try? await Task.sleep(for: .seconds(metrics?.isHealthy == false ? min(2, rescanSeconds) : rescanSeconds))
+                // An input left in place by a failure (a full or read-only disk, an I/O error) is
+                // retried within 2 seconds, so that intake resumes by itself as soon as it can
+                // write again; otherwise a full rescan every `rescanSeconds` is the safety net.
+                try? await Task.sleep(for: .seconds(min(2, rescanSeconds)))
                 if Task.isCancelled { break }
+                guard state.inputsLeft.load(ordering: .acquiring) || ContinuousClock.now - lastScan >= .seconds(rescanSeconds)
+                else { continue }
+                lastScan = ContinuousClock.now
                 request(.rescan)
             }
         }
@@ -94,10 +101,22 @@ public struct DropDirectoryService: Service {
     /// Takes batches from `queue` until it is empty (or stopped): each batch is read and
     /// opened on the worker threads and recorded as groups.
     private func drain(_ queue: DropQueue) {
-        while let batch = queue.next(listing: { drop.pending() }) {
+        while let batch = queue.next(listing: listing) {
             let started = ContinuousClock.now
             drop.process(batch) { relative, result in handle(relative, result, started: started) }
             publisher?.publish()
+        }
+    }
+
+    /// Every waiting input, for a rescan. A listing that fails (an I/O error) is reported and
+    /// retried within 2 seconds, never taken for an empty drop directory.
+    private func listing() -> [String] {
+        state.inputsLeft.store(false, ordering: .releasing)
+        do {
+            return try drop.pending()
+        } catch {
+            failed(error, input: nil)
+            return []
         }
     }
 
@@ -114,17 +133,35 @@ public struct DropDirectoryService: Service {
             }
             onOutcome(relative, outcome)
         } catch {
-            // Left in place: the next scan retries it. The log names the input by a hash of its
-            // path (an agency's file name could hold a name) and the error by its code.
-            let code = errorCode(error)
-            metrics?.recordError(kind: code)
-            if code == "disk-full" || code == "read-only" || code == "io-error" || (error as? LedgerError) != nil {
-                if metrics?.isHealthy != false { logger.error("storage failing: inputs wait in the drop directory", metadata: ["error": "\(code)"]) }
-                metrics?.setHealthy(false)
-            }
+            failed(error, input: relative)
+        }
+    }
+
+    /// An input (or, with none, the listing of the drop directory) failed: it is left in place
+    /// and retried within 2 seconds. The log names the input by a hash of its path (an agency's
+    /// file name could hold a name) and the error by its code.
+    private func failed(_ error: any Error, input relative: String?) {
+        let code = errorCode(error)
+        state.inputsLeft.store(true, ordering: .releasing)
+        metrics?.recordError(kind: code)
+        if isStorageFailure(error) {
+            if metrics?.isHealthy != false { logger.error("storage failing: inputs wait in the drop directory", metadata: ["error": "\(code)"]) }
+            metrics?.setHealthy(false)
+        }
+        if let relative {
             logger.error("input left in the drop directory", metadata: [
                 "input": "\(SHA256.hex(Array(relative.utf8)).prefix(16))", "error": "\(code)",
             ])
+        } else {
+            logger.error("drop directory unreadable: its inputs wait", metadata: ["error": "\(code)"])
         }
+    }
+}
+
+extension DropDirectoryService {
+    /// What the service (a value) shares between its scans.
+    private final class State: Sendable {
+        /// A failure left an input in the drop directory, to be retried soon.
+        let inputsLeft = Atomic<Bool>(false)
     }
 }

@@ -142,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         runtime.current.packs.releaseAllDueLogging(logger)
         publisher.publish()
-        logger.info("drained", metadata: ["inputs": "\(outcomes.count)", "waiting": "\(runtime.current.drop.pending().count)"])
+        let waiting = (try? runtime.current.drop.pending().count).map(String.init) ?? "unreadable"
+        logger.info("drained", metadata: ["inputs": "\(outcomes.count)", "waiting": "\(waiting)"])
     }
 }
