@@ -136,6 +136,26 @@ final class Fixture: Sendable {
         #expect(try f.reason(envelope, .rsa, policy: CryptoPolicy(allowRSAPKCS1v15: false)) == .weakCrypto)
     }
 
+    /// ECDH with AES key wrap *with padding* (RFC 5649) is refused before OpenSSL unwraps
+    /// anything: OpenSSL 3.0 wipes 8 bytes past its heap buffer when such a key fails to
+    /// unwrap (found by FuzzEnvelopeOpen; docs/testing.md). Intact or damaged, the answer is the
+    /// same. Plain AES key wrap, what every sender uses, is accepted at each key size.
+    @Test(arguments: [false, true])
+    func keyWrapWithPaddingIsRefused(damaged: Bool) throws {
+        var envelope = try f.pki.cliSeal(f.content, agency: "police", encryptExtra: ["-wrap", "id-aes256-wrap-pad"])
+        if damaged {
+            // The wrapped key is the OCTET STRING of 40 bytes (a 32-byte key, padded and wrapped).
+            let start = try #require(envelope.indices.first { envelope[$0] == 0x04 && envelope[$0 + 1] == 40 })
+            envelope[start + 2 + 20] ^= 0x01
+        }
+        #expect(try f.reason(envelope) == .weakCrypto)
+    }
+
+    @Test(arguments: ["id-aes128-wrap", "id-aes192-wrap", "id-aes256-wrap"])
+    func keyWrapWithoutPaddingIsAccepted(wrap: String) throws {
+        #expect(try f.reason(try f.pki.cliSeal(f.content, agency: "police", encryptExtra: ["-wrap", wrap])) == nil)
+    }
+
     @Test func sha1SignatureRefused() throws {
         let signed = try f.pki.cliSign(f.content, agency: "police", extra: ["-md", "sha1"])
         #expect(try f.reason(try f.pki.cliEncrypt(signed)) == .weakCrypto)

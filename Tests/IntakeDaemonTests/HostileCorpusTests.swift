@@ -108,6 +108,19 @@ import Testing
         #expect(try HomeAudit.run(test.home).findings.isEmpty)
     }
 
+    /// The input with which `FuzzEnvelopeOpen` found OpenSSL 3.0 writing past a heap buffer (a
+    /// key agreement whose key-wrap algorithm it changed to AES key wrap with padding, so that
+    /// the wrapped key fails to unwrap) is refused before OpenSSL unwraps it. Valgrind showed the
+    /// 8-byte write on this input before the fix and nothing after (docs/testing.md).
+    @Test func theInputThatMadeOpenSSLOverflowIsRefusedFirst() throws {
+        let test = try TestHome(pki: Self.fuzzPKI, intakeKey: .ec)
+        let input = try [UInt8](Data(contentsOf: SystemdUnitTests.repository.appendingPathComponent(
+            "Fuzz/corpus/FuzzEnvelopeOpen/kari-wrap-pad-damaged.der")))
+        let outcome = try test.pipeline().process(input, channel: "drop")
+        #expect(outcome.reason == .weakCrypto, "\(outcome.status) \(outcome.message)")
+        #expect(outcome.message.contains("id-aes256-wrap-pad"))
+    }
+
     /// Whole envelopes made with the fuzzing-only PKI (thousands of certificates, hundreds of
     /// recipients, odd signer certificates, weak ciphers, tampering), in a home that decrypts
     /// with its intake key and has its agency registered as police. No certificate's name

@@ -146,9 +146,11 @@ public final class EnvelopeOpener: Sendable {
         if case .refused(let what) = policy.contentCipher(structure) {
             throw EnvelopeRejection(.weakCrypto, "refused content cipher: \(what)")
         }
-        let transport = try recipientTransport(cms)
-        if case .refused(let what) = policy.keyTransport(transport) {
-            throw EnvelopeRejection(.weakCrypto, "refused \(what)")
+        // Every RecipientInfo that names us must pass, not only the first: CMS_decrypt may try each.
+        for transport in try recipientTransports(cms) {
+            if case .refused(let what) = policy.keyTransport(transport) {
+                throw EnvelopeRejection(.weakCrypto, "refused \(what)")
+            }
         }
         // Room for the plaintext up front (it is about the size of the ciphertext).
         let capacity = der.count + 4096
@@ -185,12 +187,21 @@ public final class EnvelopeOpener: Sendable {
     /// Every decryption failure, whatever its cause, looks the same (DESIGN §3).
     static let decryptFailed = EnvelopeRejection(.decryptFailed, "the envelope could not be decrypted with the intake key")
 
-    /// How the content key reached us: the matching RecipientInfo's key transport, or
-    /// `not-for-us` when no RecipientInfo names our certificate.
-    private func recipientTransport(_ cms: OpaquePointer) throws(EnvelopeRejection) -> CryptoPolicy.KeyTransport {
+    /// How the content key reached us: the key transport of each RecipientInfo that names our
+    /// certificate, or `not-for-us` when none does.
+    ///
+    /// For ECDH (key agreement) only AES key wrap (RFC 3394: what RFC 5753 and every S/MIME
+    /// client use) is accepted; never 3DES wrap, and never AES key wrap *with padding*
+    /// (RFC 5649), which no CMS sender needs (AES content keys are whole 64-bit blocks) and
+    /// which OpenSSL 3.0 (`CRYPTO_128_unwrap_pad`) mishandles: when a padded wrapped key fails
+    /// to unwrap it wipes 8 bytes past the end of its heap buffer, so a damaged envelope could
+    /// corrupt the intake's memory. Found by `FuzzEnvelopeOpen` (docs/testing.md); OpenSSL's
+    /// fix (openssl/openssl#30663) is not in Debian 12's 3.0.
+    private func recipientTransports(_ cms: OpaquePointer) throws(EnvelopeRejection) -> [CryptoPolicy.KeyTransport] {
         guard let infos = CMS_get0_RecipientInfos(cms) else {
             throw EnvelopeRejection(.malformed, "no RecipientInfos")
         }
+        var transports: [CryptoPolicy.KeyTransport] = []
         for index in 0..<shim_recipient_infos_count(infos) {
             guard let info = shim_recipient_infos_get(infos, index) else { continue }
             switch CMS_RecipientInfo_type(info) {
@@ -203,27 +214,24 @@ public final class EnvelopeOpener: Sendable {
                 var object: OpaquePointer?
                 X509_ALGOR_get0(&object, nil, nil, algorithm)
                 switch OBJ_obj2nid(object) {
-                case NID_rsaEncryption: return .rsaPKCS1v15
-                case NID_rsaesOaep: return .rsaOAEP
-                case let nid: return .other(nid == NID_undef ? "unknown" : String(cString: OBJ_nid2sn(nid)))
+                case NID_rsaEncryption: transports.append(.rsaPKCS1v15)
+                case NID_rsaesOaep: transports.append(.rsaOAEP)
+                case let nid: transports.append(.other(nid == NID_undef ? "unknown" : String(cString: OBJ_nid2sn(nid))))
                 }
             case CMS_RECIPINFO_AGREE:
                 guard let keys = CMS_RecipientInfo_kari_get0_reks(info) else { continue }
                 for keyIndex in 0..<shim_reks_count(keys) {
-                    if let encryptedKey = shim_reks_get(keys, keyIndex),
-                       CMS_RecipientEncryptedKey_cert_cmp(encryptedKey, certificate.pointer) == 0 {
-                        // ECDH: the content key is wrapped with the agreed key; only AES key
-                        // wrap (RFC 3394/5649) is accepted, never 3DES wrap.
-                        switch shim_kari_wrap_nid(info) {
-                        case NID_id_aes128_wrap, NID_id_aes192_wrap, NID_id_aes256_wrap,
-                             NID_id_aes128_wrap_pad, NID_id_aes192_wrap_pad, NID_id_aes256_wrap_pad:
-                            return .keyAgreement
-                        case NID_undef:
-                            OpenSSLErrors.clear()
-                            return .other("key agreement without a readable key-wrap algorithm")
-                        case let nid:
-                            return .other("key wrap \(String(cString: OBJ_nid2sn(nid)))")
-                        }
+                    guard let encryptedKey = shim_reks_get(keys, keyIndex),
+                          CMS_RecipientEncryptedKey_cert_cmp(encryptedKey, certificate.pointer) == 0
+                    else { continue }
+                    switch shim_kari_wrap_nid(info) {
+                    case NID_id_aes128_wrap, NID_id_aes192_wrap, NID_id_aes256_wrap:
+                        transports.append(.keyAgreement)
+                    case NID_undef:
+                        OpenSSLErrors.clear()
+                        transports.append(.other("key agreement without a readable key-wrap algorithm"))
+                    case let nid:
+                        transports.append(.other("key wrap \(String(cString: OBJ_nid2sn(nid)))"))
                     }
                 }
             default:
@@ -231,7 +239,8 @@ public final class EnvelopeOpener: Sendable {
             }
         }
         OpenSSLErrors.clear()
-        throw EnvelopeRejection(.notForUs, "no recipient matches the intake certificate")
+        guard !transports.isEmpty else { throw EnvelopeRejection(.notForUs, "no recipient matches the intake certificate") }
+        return transports
     }
 
     // MARK: - Inner SignedData
