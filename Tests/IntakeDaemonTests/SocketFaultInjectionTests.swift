@@ -28,7 +28,9 @@ import Testing
 ///   receipts/AGENCY/, verifies against the restarted home (`intake receipt verify`), and the
 ///   ledger's root at its tree size is its checkpoint's root: the tree never shrank;
 /// - an injected EIO or ENOSPC never ends the daemon, which finishes the work by itself before
-///   any restart (it retries), and every failure it logs names its cause.
+///   any restart (it retries), and every failure it logs names its cause. (Not when the error
+///   lands on an eventfd write, a wakeup between threads that the kernel never fails so: NIO or
+///   Dispatch may then lose the wakeup and stall; such runs get the checks after the restart.)
 ///
 /// strace counts calls per thread, and a daemon's calls are spread over threads that vary from
 /// run to run: one clean traced run counts them, the calls hit are spread over the largest
@@ -122,23 +124,31 @@ struct SocketFaultInjectionTests {
         }
         let kills = results.filter { $0.fault == "signal=KILL" }
         let unfired = kills.filter { $0.result.ended != .killed }.map(\.label)
-        let crashed = results.filter { $0.fault != "signal=KILL" && $0.result.ended != .stopped }
+        // An error injected into an eventfd write (a thread waking another: a `write` that is no
+        // file-system call, and one the kernel never fails with EIO or ENOSPC) can lose a wakeup
+        // inside NIO or Dispatch and wedge the daemon; such runs are held only to the checks
+        // after the restart.
+        let wakeups = results.filter { $0.result.landedOn.contains("eventfd") }
+        let crashed = results.filter { $0.fault != "signal=KILL" && !$0.result.landedOn.contains("eventfd") && $0.result.ended != .stopped }
         #expect(Self.only != nil || results.count >= 3 * counts.values.filter { $0 > 0 }.count)
         // The injections really happen: most kills end the daemon (a call N that no thread
         // reaches in a run does not fire), and faults land on the work.
-        #expect(unfired.count * 2 < kills.count, "kills that did not fire: \(unfired)")
+        #expect(unfired.count * 2 < kills.count || Self.only != nil, "kills that did not fire: \(unfired)")
         let landed = Dictionary(grouping: results.flatMap { $0.result.landedOn }, by: { $0 }).mapValues(\.count)
         #expect(Self.only != nil || ["ledger", "store", "socket"].allSatisfy { landed[$0] != nil }, "faults landed on \(landed)")
         #expect(crashed.isEmpty, "an injected I/O error ended the daemon: \(crashed.map { "\($0.label): \($0.result.ended)" })")
         // A daemon that survived an I/O error finishes the work by itself (it retries).
-        let stalled = results.filter { $0.fault != "signal=KILL" && $0.result.ended == .stopped && !$0.result.finishedAlone }
+        let stalled = results.filter {
+            $0.fault != "signal=KILL" && !$0.result.landedOn.contains("eventfd") && $0.result.ended == .stopped && !$0.result.finishedAlone
+        }
         #expect(stalled.isEmpty, "needed the restart: \(stalled.map { "\($0.label): \($0.result.waiting)\n\($0.result.log)" })")
         let unnamed = results.flatMap { $0.result.unnamedErrors }
         #expect(unnamed.isEmpty, "failures logged without their cause: \(unnamed.prefix(5))")
         print("socket fault injection: \(results.count) faults survived over \(counts.filter { $0.value > 0 }.count) syscalls; "
               + "calls per thread \(counts), in all \(totals); \(kills.count - unfired.count) of \(kills.count) kills fired; "
               + "\(results.filter(\.result.finishedAlone).count) runs finished their work without a restart; "
-              + "\(results.map(\.result.lostAnswers).reduce(0, +)) answers lost and retried; faults landed on \(landed); "
+              + "\(results.map(\.result.lostAnswers).reduce(0, +)) answers lost and retried; faults landed on \(landed) "
+              + "(\(wakeups.count) runs on an eventfd: \(wakeups.map { "\($0.label) \($0.result.ended)" })); "
               + "\(ContinuousClock.now - started)")
         for (label, _, result) in results where !result.finishedAlone && result.ended == .stopped {
             print("  needed the restart: \(label): \(result.waiting)")
@@ -193,9 +203,10 @@ struct SocketFaultInjectionTests {
             for input in inputs where input.bySocket && client.finalAnswer(input) == nil && faulted.isRunning { client.post(input) }
         }
         let waiting = Self.waiting(layout, client: client, inputs: inputs)
-        let escalated = await faulted.stop(grace: 30)
-        #expect(!escalated, "\(label): the daemon did not stop on SIGTERM: \(faulted.logTail)")
+        let escalated = await faulted.stop(grace: 15)
         await tracer.finish()
+        let wakeup = tracer.injected().contains { Self.kind($0) == "eventfd" }
+        #expect(!escalated || wakeup, "\(label): the daemon did not stop on SIGTERM: \(faulted.hung)\n\(tracer.injected())\n\(faulted.logTail)")
         let ended: RunResult.Ended = faulted.exitedCleanly ? .stopped
             : faulted.signal == SIGKILL && !escalated ? .killed : .other(faulted.termination)
         // Receipts written before the restart were handed out (an agency may have fetched them).
@@ -222,7 +233,7 @@ struct SocketFaultInjectionTests {
             let answers = client.answers(input)
             return input.bySocket && input.content != nil && answers.first.map { $0 == nil } == true && answers.last??.status == 200
         }.count
-        let unnamed = ((try? String(contentsOfFile: faulted.log, encoding: .utf8)) ?? "").split(separator: "\n")
+        let unnamed = faulted.logText.split(separator: "\n")
             .filter { $0.contains("error=error") }.map { "\(label): \($0)" }
         return RunResult(ended: ended, finishedAlone: waiting.isEmpty, waiting: waiting.joined(separator: ", "),
                          landedOn: tracer.injected().map(Self.kind), lostAnswers: lostAnswers, unnamedErrors: unnamed,
@@ -324,7 +335,7 @@ struct SocketFaultInjectionTests {
         func post(_ input: Input) {
             let answer = try? HTTPTestConnection.request(unix: socket, "POST", "/v1/submissions",
                                                          headers: [("Content-Type", "application/pkcs7-mime")], body: input.bytes,
-                                                         timeout: 30)
+                                                         timeout: 10)
             posts[input.name, default: []].append(answer)
         }
 
@@ -335,59 +346,6 @@ struct SocketFaultInjectionTests {
             guard let last = answers(input).last, let answer = last, answer.status != 503 else { return nil }
             return answer
         }
-    }
-}
-
-/// `intake serve` as a child process, logging to a file.
-final class ServeChild: @unchecked Sendable {
-    let process = Process()
-    let log: String
-    let socket: String
-
-    init(root: String, log: String) throws {
-        self.log = log
-        socket = HomeLayout(root: root).path("intake.sock")
-        process.executableURL = URL(fileURLWithPath: CrashTests.intakeBinary)
-        process.arguments = ["serve", "--home", root]
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var pid: pid_t { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-
-    /// Exited with status 0.
-    var exitedCleanly: Bool { !process.isRunning && process.terminationReason == .exit && process.terminationStatus == 0 }
-    /// The signal that ended it, if one did.
-    var signal: Int32? { !process.isRunning && process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil }
-    var termination: String { signal.map { "signal \($0)" } ?? "exit \(process.terminationStatus)" }
-
-    /// The end of the log, for a failure's message.
-    var logTail: String { String(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(800)) }
-
-    /// Waits until the socket answers `GET /healthz`; false when the daemon ended or `seconds`
-    /// passed first.
-    func waitUntilServing(seconds: Int) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while process.isRunning && ContinuousClock.now < deadline {
-            if (try? HTTPTestConnection.request(unix: socket, "GET", "/healthz", timeout: 10)) != nil { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
-    /// SIGTERM, then up to `grace` seconds for it to end, then SIGKILL. True when it had to be
-    /// killed.
-    func stop(grace: Int) async -> Bool {
-        if process.isRunning { kill(pid, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(grace)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        guard process.isRunning else { return false }
-        kill(pid, SIGKILL)
-        process.waitUntilExit()
-        return true
     }
 }
 
