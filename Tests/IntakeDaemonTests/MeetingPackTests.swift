@@ -147,32 +147,40 @@ import Testing
 @Suite struct DeadlineSweeperTests {
     let pki = sharedPKI
 
-    /// A due pack whose release failed (no recipient yet, as a full disk would) is released by
-    /// the running sweeper within seconds of it becoming possible, not at the next day's sweep.
+    /// A due pack whose release failed for want of storage (here packs/ is gone) is released by
+    /// the running sweeper within seconds of storage coming back, not at the next day's sweep;
+    /// the failure is logged once, not at every retry.
     @Test(.timeLimit(.minutes(1)))
     func aFailedReleaseIsRetried() async throws {
         _ = MeetingPackReleaseTests.chair
         let test = try TestHome(pki: pki)
+        try FileManager.default.copyItem(atPath: pki.url("chair.crt").path, toPath: "\(test.layout.packRecipients)/chair.pem")
         for agency in TestHome.agencies {
             _ = try test.pipeline().process(test.cliSeal(TestHome.returnJSON(agency: agency), agency: agency), channel: "drop")
         }
+        let aside = "\(test.layout.root)/packs-aside"
+        try FileManager.default.moveItem(atPath: test.layout.packs, toPath: aside)
         let runtime = try Runtime(home: test.home, clock: SystemClock.now)
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in lines }
         let group = ServiceGroup(configuration: .init(services: [.init(service: DeadlineSweeper(runtime: runtime, logger: logger,
                                                                                                interval: .seconds(3600)))],
-                                                      logger: logger))
+                                                      logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }))
         let running = Task { try await group.run() }
         let packs = { (try test.home.ledger.caseRecord(TestHome.caseRef))?.packs.count ?? 0 }
-        for _ in 0..<100 where !runtime.current.packs.hasFailedRelease { try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<200 where !runtime.current.packs.hasFailedRelease { try await Task.sleep(for: .milliseconds(20)) }
         #expect(runtime.current.packs.hasFailedRelease)
         #expect(try packs() == 0)
-        try FileManager.default.copyItem(atPath: pki.url("chair.crt").path, toPath: "\(test.layout.packRecipients)/chair.pem")
+        try await Task.sleep(for: .seconds(3))  // a retry or two, failing the same way
+        try FileManager.default.moveItem(atPath: aside, toPath: test.layout.packs)
         let deadline = ContinuousClock.now + .seconds(30)
         while try packs() == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try packs() == 1)
         #expect(!runtime.current.packs.hasFailedRelease)
         await group.triggerGracefulShutdown()
         try await running.value
+        #expect(lines.messages.filter { $0 == "meeting pack not released" }.count == 1, "\(lines.messages)")
+        #expect(lines.messages.contains("meeting pack released"))
     }
 
     @Test func alertsAreRaisedOnceAndDueDatesChange() throws {

@@ -26,10 +26,14 @@ public final class PackReleaser: Sendable {
     let clock: @Sendable () -> UTCInstant
     /// One release at a time in this process: pack numbers are taken in order.
     private let releasing = Mutex<Void>(())
-    /// Whether an automatic release failed (a full disk, say) and has not been made since.
+    /// Whether an automatic release failed for want of storage and has not been made since.
     private let failed = Atomic<Bool>(false)
+    /// The code of the last failure logged for each case: a failure that repeats is logged once.
+    private let failures = Mutex<[String: String]>([:])
 
-    /// An automatic release failed and is still due: the deadline sweeper retries it soon.
+    /// An automatic release failed because storage did (a full or read-only disk, an I/O
+    /// error) and is still due: the deadline sweeper retries it every 2 seconds. (Other
+    /// failures, such as an empty pack-recipients/, wait for an admin: retried every minute.)
     public var hasFailedRelease: Bool { failed.load(ordering: .acquiring) }
 
     public init(home: Home, clock: @escaping @Sendable () -> UTCInstant) throws {
@@ -66,8 +70,10 @@ public final class PackReleaser: Sendable {
     public func recipients() throws -> [Certificate] {
         var certificates: [Certificate] = []
         for name in try Directory.names(in: home.layout.packRecipients).sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            // A file that cannot be read is a storage failure (retried soon), not a bad certificate.
+            let pem = try DurableFile.read("\(home.layout.packRecipients)/\(name)")
             do {
-                certificates += try Certificate.all(pem: DurableFile.read("\(home.layout.packRecipients)/\(name)"))
+                certificates += try Certificate.all(pem: pem)
             } catch {
                 throw HomeError("bad-recipient", "pack-recipients/\(name) holds no readable PEM certificate")
             }
@@ -125,16 +131,23 @@ public final class PackReleaser: Sendable {
 }
 
 extension PackReleaser {
-    /// `releaseIfDue` for the daemon: logs each release (or why it failed) and never throws.
+    /// `releaseIfDue` for the daemon: logs each release, and why one failed (once while the
+    /// same failure repeats), and never throws.
     @discardableResult
     public func releaseIfDueLogging(_ ref: String, logger: Logger) -> Released? {
         do {
-            guard let released = try releaseIfDue(ref) else { return nil }
-            log(released, logger: logger)
+            let released = try releaseIfDue(ref)
+            failures.withLock { $0[ref] = nil }
+            if let released { log(released, logger: logger) }
             return released
         } catch {
-            logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(errorCode(error))"])
-            failed.store(true, ordering: .releasing)
+            let code = errorCode(error)
+            let repeated = failures.withLock { failures in
+                defer { failures[ref] = code }
+                return failures[ref] == code
+            }
+            if !repeated { logger.error("meeting pack not released", metadata: ["case": "\(ref)", "error": "\(code)"]) }
+            if isStorageFailure(error) { failed.store(true, ordering: .releasing) }
             return nil
         }
     }
@@ -144,8 +157,11 @@ extension PackReleaser {
     @discardableResult
     public func releaseAllDueLogging(_ logger: Logger) -> [Released] {
         failed.store(false, ordering: .releasing)
-        guard let records = try? home.ledger.caseRecords() else {
-            failed.store(true, ordering: .releasing)
+        let records: [CaseRecord]
+        do {
+            records = try home.ledger.caseRecords()
+        } catch {
+            if isStorageFailure(error) { failed.store(true, ordering: .releasing) }
             return []
         }
         return records.filter { !$0.isClosed }.compactMap { releaseIfDueLogging($0.ref, logger: logger) }

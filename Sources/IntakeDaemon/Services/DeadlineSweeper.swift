@@ -8,7 +8,7 @@ public import ServiceLifecycle
 /// `panel-due-soon` alert once (`DeadlineAlert`): a ledger event, a log line, and
 /// `[alerts] command` with the alert's JSON. At every tick (`interval`) it also releases any
 /// meeting pack that is due but was not released (after a crash, or a failure such as a full
-/// disk or an empty pack-recipients/), every `retryInterval` while a release is failing.
+/// disk or an empty pack-recipients/), and every `retryInterval` while storage is what failed.
 public struct DeadlineSweeper: Service {
     let runtime: Runtime
     let logger: Logger
