@@ -25,7 +25,9 @@ struct DiskFullTests {
             return
         }
         defer {
-            _ = try? Subprocess.run("/bin/umount", [mountPoint])
+            // Lazily: the daemon's ledger may still be open here (a plain umount then fails with
+            // EBUSY and left the tmpfs mounted); it is freed once the last file closes.
+            _ = try? Subprocess.run("/bin/umount", ["-l", mountPoint])
             try? FileManager.default.removeItem(atPath: mountPoint)
         }
         // A home on the tmpfs, with two returns waiting in drop/new.

@@ -57,7 +57,30 @@ enum FaultInjection {
     /// `straceArguments` when given.
     static func command(_ arguments: [String], strace straceArguments: [String]?) -> (String, [String]) {
         guard let straceArguments else { return (CrashTests.intakeBinary, arguments) }
-        return (strace, ["-f", "-qq"] + straceArguments + ["--", CrashTests.intakeBinary] + arguments)
+        return (strace, ["-f", "-q"] + straceArguments + ["--", CrashTests.intakeBinary] + arguments)
+    }
+
+    /// The calls faulted in an strace output: those it marks `(INJECTED)`, and the call a thread
+    /// was in when an injected SIGKILL ended the process.
+    static func injectedCalls(inTrace path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n")
+        var calls = lines.filter { $0.contains("(INJECTED)") }.map(String.init)
+        if let killed = lines.firstIndex(where: { $0.contains("+++ killed by SIGKILL") }),
+           let call = lines[..<killed].last(where: { $0.contains("<unfinished ...>") || $0.contains("(") && !$0.contains("resumed>") }) {
+            calls.append(String(call))
+        }
+        return calls
+    }
+
+    /// What an injected call (a line of `strace -y`) was opening or writing to.
+    static func kind(_ call: String) -> String {
+        for (needle, kind) in [("ledger.sqlite", "ledger"), ("/store/", "store"), ("/quarantine/", "quarantine"),
+                               ("/receipts/", "receipts"), ("/packs/", "packs"), ("/drop/", "drop"), ("checkpoints.log", "checkpoints"),
+                               ("intake.sock", "socket"), ("socket:", "socket"), (".log>", "log"), ("eventfd", "eventfd"),
+                               (".so", "a library (start-up)")]
+        where call.contains(needle) { return kind }
+        return "other"
     }
 
     /// Every receipt in receipts/AGENCY/ (what the drop directory hands out), by path.

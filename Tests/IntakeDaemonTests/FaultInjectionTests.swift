@@ -69,22 +69,27 @@ struct FaultInjectionTests {
                 "\(counts)")
 
         // 2. Each fault, then a normal run, then the checks.
-        var faults = 0
+        var faults = 0, kills = 0
         var unfired: [String] = []
+        var landed: [String: Int] = [:]
         for (syscall, count) in counts.sorted(by: { $0.key < $1.key }) where count > 0 {
             for point in FaultInjection.spread(count, points: Self.points) {
                 for fault in FaultInjection.faults {
                     let label = "\(syscall) call \(point) \(fault)"
                     let root = scratch.appendingPathComponent("run-\(faults)").path
                     try FileManager.default.copyItem(atPath: test.layout.root, toPath: root)
-                    let status = try Self.runOnce(root, strace: FaultInjection.inject(fault, at: point, of: syscall))
+                    let status = try Self.runOnce(root, strace: ["-y"] + FaultInjection.inject(fault, at: point, of: syscall,
+                                                                                               output: "\(root).trace"))
+                    if fault == "signal=KILL" { kills += 1 }
                     if fault == "signal=KILL" && status == 0 { unfired.append(label) }
+                    for call in FaultInjection.injectedCalls(inTrace: "\(root).trace") { landed[FaultInjection.kind(call), default: 0] += 1 }
                     // Receipts written before the fault were handed out (an agency may have fetched them).
                     let handedOut = FaultInjection.receiptFiles(HomeLayout(root: root))
                     // A failed call may leave an input waiting; the next run (a restart) takes it.
                     #expect(try Self.runOnce(root) == 0, "\(label): the restart failed")
                     try check(HomeLayout(root: root), inputs: inputs, handedOut: handedOut, label: label)
                     try FileManager.default.removeItem(atPath: root)
+                    try FileManager.default.removeItem(atPath: "\(root).trace")
                     faults += 1
                 }
             }
@@ -93,7 +98,8 @@ struct FaultInjectionTests {
         // The injections really happen: a kill at a call that exists ends the run.
         #expect(unfired.count < faults / 6, "kills that did not fire: \(unfired.prefix(5))")
         print("fault injection: \(faults) faults survived over \(counts.filter { $0.value > 0 }.count) syscalls; "
-              + "calls per thread \(counts), in all \(totals)")
+              + "calls per thread \(counts), in all \(totals); \(kills - unfired.count) of \(kills) kills fired; "
+              + "faults landed on \(landed)")
     }
 
     /// The home after a fault and a restart; `handedOut` holds the receipts there were before

@@ -28,10 +28,12 @@ import Testing
 ///   receipts/AGENCY/, verifies against the restarted home (`intake receipt verify`), and the
 ///   ledger's root at its tree size is its checkpoint's root: the tree never shrank;
 /// - an injected EIO or ENOSPC never ends the daemon, which finishes the work by itself before
-///   any restart (it retries), and every failure it logs names its cause.
+///   any restart (it retries), and every failure it logs names its cause. (Not when the error
+///   lands on an eventfd write, a wakeup between threads that the kernel never fails so: NIO or
+///   Dispatch may then lose the wakeup and stall; such runs get the checks after the restart.)
 ///
 /// strace counts calls per thread, and a daemon's calls are spread over threads that vary from
-/// run to run: one clean traced run counts them, the calls hit are spread over the largest
+/// run to run: two clean traced runs count them, the calls hit are spread over the largest
 /// count any thread made, and a call that another run never reaches simply does not fire (the
 /// test checks that most kills do, and reports where the faults landed). Attaching once the
 /// daemon serves keeps the dynamic loader's hundred `openat` calls at start-up out of the count
@@ -92,12 +94,19 @@ struct SocketFaultInjectionTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let started = ContinuousClock.now
 
-        // 1. One clean traced run counts the calls of each syscall.
-        let trace = scratch.appendingPathComponent("trace.txt").path
-        let clean = try await run(template: test, inputs: inputs, in: scratch.appendingPathComponent("traced").path,
-                                  strace: ["-e", "trace=" + Self.syscalls.joined(separator: ","), "-o", trace], label: "the traced run")
-        #expect(clean.finishedAlone && clean.ended == .stopped, "the traced run: \(clean)")
-        let (totals, counts) = try FaultInjection.countCalls(inTrace: trace, of: Self.syscalls)
+        // 1. Two clean traced runs count the calls of each syscall (the larger count of each is
+        // kept: whether SQLite checkpoints its WAL as the daemon stops, say, varies).
+        var totals: [String: Int] = [:], counts: [String: Int] = [:]
+        for attempt in 1...2 {
+            let trace = scratch.appendingPathComponent("trace-\(attempt).txt").path
+            let clean = try await run(template: test, inputs: inputs, in: scratch.appendingPathComponent("traced-\(attempt)").path,
+                                      strace: ["-e", "trace=" + Self.syscalls.joined(separator: ","), "-o", trace],
+                                      label: "traced run \(attempt)")
+            #expect(clean.finishedAlone && clean.ended == .stopped, "traced run \(attempt): \(clean)")
+            let counted = try FaultInjection.countCalls(inTrace: trace, of: Self.syscalls)
+            totals.merge(counted.total, uniquingKeysWith: max)
+            counts.merge(counted.perThread, uniquingKeysWith: max)
+        }
         #expect((counts["fsync"] ?? 0) + (counts["fdatasync"] ?? 0) > 0 && (counts["renameat2"] ?? 0) + (counts["rename"] ?? 0) > 0
                 && (counts["pwrite64"] ?? 0) > 0 && (counts["writev"] ?? 0) + (counts["write"] ?? 0) > 0, "\(counts)")
 
@@ -122,23 +131,31 @@ struct SocketFaultInjectionTests {
         }
         let kills = results.filter { $0.fault == "signal=KILL" }
         let unfired = kills.filter { $0.result.ended != .killed }.map(\.label)
-        let crashed = results.filter { $0.fault != "signal=KILL" && $0.result.ended != .stopped }
+        // An error injected into an eventfd write (a thread waking another: a `write` that is no
+        // file-system call, and one the kernel never fails with EIO or ENOSPC) can lose a wakeup
+        // inside NIO or Dispatch and wedge the daemon; such runs are held only to the checks
+        // after the restart.
+        let wakeups = results.filter { $0.result.landedOn.contains("eventfd") }
+        let crashed = results.filter { $0.fault != "signal=KILL" && !$0.result.landedOn.contains("eventfd") && $0.result.ended != .stopped }
         #expect(Self.only != nil || results.count >= 3 * counts.values.filter { $0 > 0 }.count)
         // The injections really happen: most kills end the daemon (a call N that no thread
         // reaches in a run does not fire), and faults land on the work.
-        #expect(unfired.count * 2 < kills.count, "kills that did not fire: \(unfired)")
+        #expect(unfired.count * 2 < kills.count || Self.only != nil, "kills that did not fire: \(unfired)")
         let landed = Dictionary(grouping: results.flatMap { $0.result.landedOn }, by: { $0 }).mapValues(\.count)
         #expect(Self.only != nil || ["ledger", "store", "socket"].allSatisfy { landed[$0] != nil }, "faults landed on \(landed)")
         #expect(crashed.isEmpty, "an injected I/O error ended the daemon: \(crashed.map { "\($0.label): \($0.result.ended)" })")
         // A daemon that survived an I/O error finishes the work by itself (it retries).
-        let stalled = results.filter { $0.fault != "signal=KILL" && $0.result.ended == .stopped && !$0.result.finishedAlone }
+        let stalled = results.filter {
+            $0.fault != "signal=KILL" && !$0.result.landedOn.contains("eventfd") && $0.result.ended == .stopped && !$0.result.finishedAlone
+        }
         #expect(stalled.isEmpty, "needed the restart: \(stalled.map { "\($0.label): \($0.result.waiting)\n\($0.result.log)" })")
         let unnamed = results.flatMap { $0.result.unnamedErrors }
         #expect(unnamed.isEmpty, "failures logged without their cause: \(unnamed.prefix(5))")
         print("socket fault injection: \(results.count) faults survived over \(counts.filter { $0.value > 0 }.count) syscalls; "
               + "calls per thread \(counts), in all \(totals); \(kills.count - unfired.count) of \(kills.count) kills fired; "
               + "\(results.filter(\.result.finishedAlone).count) runs finished their work without a restart; "
-              + "\(results.map(\.result.lostAnswers).reduce(0, +)) answers lost and retried; faults landed on \(landed); "
+              + "\(results.map(\.result.lostAnswers).reduce(0, +)) answers lost and retried; faults landed on \(landed) "
+              + "(\(wakeups.count) runs on an eventfd: \(wakeups.map { "\($0.label) \($0.result.ended)" })); "
               + "\(ContinuousClock.now - started)")
         for (label, _, result) in results where !result.finishedAlone && result.ended == .stopped {
             print("  needed the restart: \(label): \(result.waiting)")
@@ -193,9 +210,10 @@ struct SocketFaultInjectionTests {
             for input in inputs where input.bySocket && client.finalAnswer(input) == nil && faulted.isRunning { client.post(input) }
         }
         let waiting = Self.waiting(layout, client: client, inputs: inputs)
-        let escalated = await faulted.stop(grace: 30)
-        #expect(!escalated, "\(label): the daemon did not stop on SIGTERM: \(faulted.logTail)")
+        let escalated = await faulted.stop(grace: 15)
         await tracer.finish()
+        let wakeup = tracer.injected().contains { FaultInjection.kind($0) == "eventfd" }
+        #expect(!escalated || wakeup, "\(label): the daemon did not stop on SIGTERM: \(faulted.hung)\n\(tracer.injected())\n\(faulted.logTail)")
         let ended: RunResult.Ended = faulted.exitedCleanly ? .stopped
             : faulted.signal == SIGKILL && !escalated ? .killed : .other(faulted.termination)
         // Receipts written before the restart were handed out (an agency may have fetched them).
@@ -222,10 +240,10 @@ struct SocketFaultInjectionTests {
             let answers = client.answers(input)
             return input.bySocket && input.content != nil && answers.first.map { $0 == nil } == true && answers.last??.status == 200
         }.count
-        let unnamed = ((try? String(contentsOfFile: faulted.log, encoding: .utf8)) ?? "").split(separator: "\n")
+        let unnamed = faulted.logText.split(separator: "\n")
             .filter { $0.contains("error=error") }.map { "\(label): \($0)" }
         return RunResult(ended: ended, finishedAlone: waiting.isEmpty, waiting: waiting.joined(separator: ", "),
-                         landedOn: tracer.injected().map(Self.kind), lostAnswers: lostAnswers, unnamedErrors: unnamed,
+                         landedOn: tracer.injected().map(FaultInjection.kind), lostAnswers: lostAnswers, unnamedErrors: unnamed,
                          log: waiting.isEmpty ? "" : faulted.logTail + "\n" + tracer.injected().joined(separator: "\n"))
     }
 
@@ -237,15 +255,6 @@ struct SocketFaultInjectionTests {
         let released = (try? Home(layout, readOnly: true).ledger.caseRecord(TestHome.caseRef))?.packs.isEmpty == false
         if !released { waiting.append("the pack") }
         return waiting
-    }
-
-    /// What an injected call (a line of `strace -y`) was writing to or opening.
-    static func kind(_ call: String) -> String {
-        for (needle, kind) in [("ledger.sqlite", "ledger"), ("/store/", "store"), ("/quarantine/", "quarantine"),
-                               ("/receipts/", "receipts"), ("/packs/", "packs"), ("/drop/", "drop"), ("checkpoints.log", "checkpoints"),
-                               ("socket:", "socket"), (".log>", "log"), ("eventfd", "eventfd"), ("intake.sock", "socket")]
-        where call.contains(needle) { return kind }
-        return "other"
     }
 
     /// The home after the fault, the restart and the retries.
@@ -324,7 +333,7 @@ struct SocketFaultInjectionTests {
         func post(_ input: Input) {
             let answer = try? HTTPTestConnection.request(unix: socket, "POST", "/v1/submissions",
                                                          headers: [("Content-Type", "application/pkcs7-mime")], body: input.bytes,
-                                                         timeout: 30)
+                                                         timeout: 10)
             posts[input.name, default: []].append(answer)
         }
 
@@ -335,59 +344,6 @@ struct SocketFaultInjectionTests {
             guard let last = answers(input).last, let answer = last, answer.status != 503 else { return nil }
             return answer
         }
-    }
-}
-
-/// `intake serve` as a child process, logging to a file.
-final class ServeChild: @unchecked Sendable {
-    let process = Process()
-    let log: String
-    let socket: String
-
-    init(root: String, log: String) throws {
-        self.log = log
-        socket = HomeLayout(root: root).path("intake.sock")
-        process.executableURL = URL(fileURLWithPath: CrashTests.intakeBinary)
-        process.arguments = ["serve", "--home", root]
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var pid: pid_t { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-
-    /// Exited with status 0.
-    var exitedCleanly: Bool { !process.isRunning && process.terminationReason == .exit && process.terminationStatus == 0 }
-    /// The signal that ended it, if one did.
-    var signal: Int32? { !process.isRunning && process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil }
-    var termination: String { signal.map { "signal \($0)" } ?? "exit \(process.terminationStatus)" }
-
-    /// The end of the log, for a failure's message.
-    var logTail: String { String(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(800)) }
-
-    /// Waits until the socket answers `GET /healthz`; false when the daemon ended or `seconds`
-    /// passed first.
-    func waitUntilServing(seconds: Int) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while process.isRunning && ContinuousClock.now < deadline {
-            if (try? HTTPTestConnection.request(unix: socket, "GET", "/healthz", timeout: 10)) != nil { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
-    /// SIGTERM, then up to `grace` seconds for it to end, then SIGKILL. True when it had to be
-    /// killed.
-    func stop(grace: Int) async -> Bool {
-        if process.isRunning { kill(pid, SIGTERM) }
-        let deadline = ContinuousClock.now + .seconds(grace)
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        guard process.isRunning else { return false }
-        kill(pid, SIGKILL)
-        process.waitUntilExit()
-        return true
     }
 }
 
@@ -423,16 +379,6 @@ final class Tracer: @unchecked Sendable {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
-    /// The calls faulted: those strace marks `(INJECTED)`, or the call a thread was in when the
-    /// injected SIGKILL ended the process.
-    func injected() -> [String] {
-        guard let output, let text = try? String(contentsOfFile: output, encoding: .utf8) else { return [] }
-        let lines = text.split(separator: "\n")
-        var calls = lines.filter { $0.contains("(INJECTED)") }.map(String.init)
-        if let killed = lines.firstIndex(where: { $0.contains("+++ killed by SIGKILL") }),
-           let call = lines[..<killed].last(where: { $0.contains("<unfinished ...>") || $0.contains("(") && !$0.contains("resumed>") }) {
-            calls.append(String(call))
-        }
-        return calls
-    }
+    /// The calls faulted (`FaultInjection.injectedCalls`).
+    func injected() -> [String] { output.map(FaultInjection.injectedCalls(inTrace:)) ?? [] }
 }

@@ -35,11 +35,9 @@ public final class HTTPTestConnection: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw Failure(description: "connect \(path): errno \(code)")
-        }
+        // (On a throw, deinit closes the socket: an initializer that throws once every stored
+        // property is set still deinitializes. Closing it here too closed someone else's file.)
+        guard result == 0 else { throw Failure(description: "connect \(path): errno \(errno)") }
     }
 
     /// Connects to a TCP address (IPv4 dotted quad).
@@ -53,13 +51,10 @@ public final class HTTPTestConnection: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw Failure(description: "connect \(host):\(port): errno \(errno)")
-        }
+        guard result == 0 else { throw Failure(description: "connect \(host):\(port): errno \(errno)") }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Sends `bytes`; false when the peer has closed (EPIPE/ECONNRESET).
     @discardableResult

@@ -81,8 +81,9 @@ public final class Home: Sendable {
     static func trustAnchors(_ layout: HomeLayout) throws -> [Certificate] {
         var anchors: [Certificate] = []
         for name in try Directory.names(in: layout.trust).sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            let pem = try DurableFile.read("\(layout.trust)/\(name)")  // an I/O error is reported as one
             do {
-                anchors += try Certificate.all(pem: DurableFile.read("\(layout.trust)/\(name)"))
+                anchors += try Certificate.all(pem: pem)
             } catch {
                 throw HomeError("bad-trust-anchor", "trust/\(name) holds no readable PEM certificate")
             }

@@ -70,8 +70,10 @@ public final class PackReleaser: Sendable {
     public func recipients() throws -> [Certificate] {
         var certificates: [Certificate] = []
         for name in try Directory.names(in: home.layout.packRecipients).sorted() where name.hasSuffix(".pem") || name.hasSuffix(".crt") {
+            // A file that cannot be read is a storage failure (retried soon), not a bad certificate.
+            let pem = try DurableFile.read("\(home.layout.packRecipients)/\(name)")
             do {
-                certificates += try Certificate.all(pem: DurableFile.read("\(home.layout.packRecipients)/\(name)"))
+                certificates += try Certificate.all(pem: pem)
             } catch {
                 throw HomeError("bad-recipient", "pack-recipients/\(name) holds no readable PEM certificate")
             }
