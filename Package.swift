@@ -62,6 +62,8 @@ let package = Package(
             name: "IntakeDaemon",
             dependencies: [
                 "IntakeCore", "IntakeCrypto", "IntakeLedger",
+                // Only for shim_start_writeback (GroupSync); OpenSSL itself is IntakeCrypto's.
+                "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 /*
  * The only C surface of intake: OpenSSL 3 headers, plus small static inline wrappers for
- * the parts Swift cannot import directly (macros, variadic functions, typed stacks).
+ * the parts Swift cannot import directly (macros, variadic functions, typed stacks), and one
+ * Linux call that Glibc's module hides (shim_start_writeback).
  */
 #ifndef INTAKE_COPENSSL_SHIM_H
 #define INTAKE_COPENSSL_SHIM_H
@@ -128,5 +129,17 @@ static inline int shim_name_print_rfc2253(BIO *bio, const X509_NAME *name) {
 
 static inline const ASN1_TIME *shim_x509_not_before(const X509 *x) { return X509_get0_notBefore(x); }
 static inline const ASN1_TIME *shim_x509_not_after(const X509 *x) { return X509_get0_notAfter(x); }
+
+/* ---- Linux: start a file's writeback now (group commit; GroupSync) -------------------- */
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): start writing the file's dirty pages
+ * without waiting, so that a later fsync finds them written. glibc declares it only under
+ * _GNU_SOURCE, which the Glibc module is not built with; the system call is the same. */
+static inline int shim_start_writeback(int fd) {
+    return (int)syscall(SYS_sync_file_range, fd, (long)0, (long)0, 2u /* SYNC_FILE_RANGE_WRITE */);
+}
 
 #endif

@@ -97,6 +97,26 @@ import Testing
 
     /// A replay of an input already recorded (a crash after commit, before unlink) records
     /// nothing new; a new delivery of the same bytes is a new event (a duplicate).
+    /// One scan, one group: the same envelope twice and the same junk twice under other names,
+    /// their files written behind and placed together when the group commits. It records an
+    /// acceptance and a duplicate, two rejections, and the receipt; each file is kept once,
+    /// nothing is left waiting (no `.tmp-` file) and nothing else is kept.
+    @Test func theSameBytesTwiceInOneGroupAreKeptOnce() throws {
+        let test = try TestHome(pki: pki)
+        let envelope = try test.cliSeal(TestHome.returnJSON(agency: "police"), agency: "police")
+        let junk = Array("not an envelope".utf8)
+        for (name, bytes) in [("a.p7m", envelope), ("b.p7m", envelope), ("c.p7m", junk), ("d.p7m", junk)] {
+            try test.drop(bytes, name: name)
+        }
+        let outcomes = try DropDirectory(pipeline: test.pipeline()).scan()
+        #expect(outcomes.map(\.status) == [.accepted, .duplicate, .rejected, .rejected])
+        #expect(test.files(in: test.layout.dropNew).isEmpty)
+        #expect(test.files(in: test.layout.store) == ["\(SHA256.hex(envelope)).p7m"])
+        #expect(test.files(in: test.layout.quarantine).sorted() == ["\(SHA256.hex(junk)).json", "\(SHA256.hex(junk)).p7m"])
+        #expect(test.files(in: "\(test.layout.receipts)/police") == ["\(SHA256.hex(envelope)).receipt"])
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
+    }
+
     @Test func replayRecordsNothingTwice() throws {
         let test = try TestHome(pki: pki)
         let pipeline = try test.pipeline()

@@ -195,7 +195,7 @@ public final class DropDirectory: Sendable {
     /// inputs are removed, one fsync per inbox. An input whose receipt could not be written
     /// stays, to be replayed.
     private func finish(_ items: [(Input, Result<Outcome, any Error>)]) -> [Result<Outcome?, any Error>] {
-        let syncs = DirectorySyncs()
+        let syncs = GroupSync()
         var results: [Result<Outcome?, any Error>] = items.map { _, committed in
             committed.flatMap { outcome in Result { _ = try receipts.issue(for: outcome, syncs: syncs); return outcome } }
         }

@@ -109,7 +109,7 @@ public final class Pipeline: Sendable {
     /// transaction cannot commit, every input fails and nothing any of them wrote is kept: a
     /// file in store/ or quarantine/ never outlives a rollback with no event to account for it.
     public func commit(group: [Prepared]) -> [Result<Outcome, any Error>] {
-        let syncs = DirectorySyncs()
+        let syncs = GroupSync()
         var created: [[String]] = Array(repeating: [], count: group.count)
         var messages = Array(repeating: "", count: group.count)
         let recorded: [Result<Ledger.Recorded, any Error>]
@@ -119,12 +119,16 @@ public final class Pipeline: Sendable {
                     return try record(group[index], in: ledger, syncs: syncs, created: &created[index], message: &messages[index])
                 } catch {
                     // Its savepoint is rolled back: so is what it wrote.
-                    for path in created[index] { unlink(path) }
+                    for path in created[index] {
+                        syncs.discard(path)
+                        unlink(path)
+                    }
                     created[index] = []
                     throw error
                 }
             }
         } catch {
+            syncs.abandon()
             for path in created.joined() { unlink(path) }
             for prepared in group { if case .staged(let staged) = prepared.kept { store.discard(staged) } }
             return group.map { _ in .failure(error) }
@@ -145,7 +149,7 @@ public final class Pipeline: Sendable {
 
     /// Records one input of a group: the ledger decides where its bytes go (for a replay, the
     /// earlier disposition wins over what this attempt concluded) and they are kept there.
-    private func record(_ prepared: Prepared, in ledger: Ledger.Group, syncs: DirectorySyncs,
+    private func record(_ prepared: Prepared, in ledger: Ledger.Group, syncs: GroupSync,
                         created: inout [String], message: inout String) throws -> Ledger.Recorded {
         let facts = prepared.facts, sha256 = facts.envelopeSha256
         func persist(_ disposition: Disposition) throws(StorageError) {

@@ -62,7 +62,7 @@ public final class ReceiptIssuer: Sendable {
     /// Returns the receipt's path, or nil for a rejection.
     /// With `syncs`, the receipts' directory entries are durable once `syncs` is flushed.
     @discardableResult
-    public func issue(for outcome: Outcome, syncs: DirectorySyncs? = nil) throws -> String? {
+    public func issue(for outcome: Outcome, syncs: GroupSync? = nil) throws -> String? {
         guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
         let directory = "\(home.layout.receipts)/\(receipt.agencyId)"
         if mkdir(directory, 0o750) != 0 && errno != EEXIST {

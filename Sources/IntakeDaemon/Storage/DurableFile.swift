@@ -26,12 +26,14 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
 public enum DurableFile {
     /// Writes `bytes` to `directory/name` durably with `mode`. When the file already exists
     /// and `skipIfExists` (content-addressed names), nothing is written. With `syncs`, the
-    /// directory's fsync is left to `syncs.flush()`.
+    /// file is written to its temporary name only, and made durable and renamed into place
+    /// (its directory fsynced) by `syncs.flush()`.
     /// Returns false when the file already existed and was kept as it was.
     @discardableResult
     public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
-                             skipIfExists: Bool = false, syncs: DirectorySyncs? = nil) throws(StorageError) -> Bool {
+                             skipIfExists: Bool = false, syncs: GroupSync? = nil) throws(StorageError) -> Bool {
         let path = "\(directory)/\(name)"
+        if skipIfExists, syncs?.isPending(path) == true { return false }  // written earlier in this group
         if skipIfExists, access(path, F_OK) == 0 {
             // Left by an earlier attempt that may have died before syncing: make it durable now.
             try syncExisting(path, syncs: syncs)
@@ -42,6 +44,10 @@ public enum DurableFile {
         guard fd >= 0 else { throw .errno("cannot create", temporary) }
         var failed: StorageError?
         do throws(StorageError) { try writeAll(bytes, to: fd, path: temporary) } catch { failed = error }
+        if failed == nil, let syncs {
+            syncs.add(fd: fd, temporary: temporary, path: path, mode: mode)
+            return true
+        }
         if failed == nil, fsync(fd) != 0 { failed = .errno("cannot fsync", temporary) }
         if failed == nil, fchmod(fd, mode_t(mode)) != 0 { failed = .errno("cannot chmod", temporary) }
         close(fd)
@@ -78,7 +84,7 @@ public enum DurableFile {
 
     /// fsyncs an existing file and its directory (a file an earlier, killed attempt placed
     /// may not be durable yet).
-    public static func syncExisting(_ path: String, syncs: DirectorySyncs? = nil) throws(StorageError) {
+    public static func syncExisting(_ path: String, syncs: GroupSync? = nil) throws(StorageError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw .errno("cannot open", path) }
         defer { close(fd) }
@@ -87,7 +93,7 @@ public enum DurableFile {
     }
 
     /// fsyncs `directory` now, or (with `syncs`) when `syncs` is flushed.
-    static func syncDirectory(_ directory: String, syncs: DirectorySyncs?) throws(StorageError) {
+    static func syncDirectory(_ directory: String, syncs: GroupSync?) throws(StorageError) {
         if let syncs { syncs.add(directory) } else { try syncDirectory(directory) }
     }
 
@@ -106,7 +112,7 @@ public enum DurableFile {
     }
 
     /// Renames `from` to `to` durably (both directories synced, now or by `syncs`).
-    public static func move(_ from: String, to: String, syncs: DirectorySyncs? = nil) throws(StorageError) {
+    public static func move(_ from: String, to: String, syncs: GroupSync? = nil) throws(StorageError) {
         guard rename(from, to) == 0 else { throw .errno("cannot rename", from) }
         try syncDirectory(parent(of: to), syncs: syncs)
         if parent(of: from) != parent(of: to) { try syncDirectory(parent(of: from), syncs: syncs) }

@@ -14,7 +14,7 @@ public struct EnvelopeStore: Sendable {
     /// when `syncs` is flushed, if given).
     /// Returns the path it created, or nil when the same bytes were already kept.
     @discardableResult
-    public func keep(_ bytes: [UInt8], sha256: String, syncs: DirectorySyncs? = nil) throws(StorageError) -> String? {
+    public func keep(_ bytes: [UInt8], sha256: String, syncs: GroupSync? = nil) throws(StorageError) -> String? {
         try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs)
             ? storedPath(sha256) : nil
     }
@@ -45,7 +45,7 @@ public struct EnvelopeStore: Sendable {
     /// The first record for a given hash is kept (the ledger has every later one).
     /// Returns the paths it created (the input and its record), empty when both existed.
     @discardableResult
-    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record, syncs: DirectorySyncs? = nil) throws(StorageError) -> [String] {
+    public func quarantine(_ bytes: [UInt8], sha256: String, record: Record, syncs: GroupSync? = nil) throws(StorageError) -> [String] {
         var created: [String] = []
         if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs) {
             created.append(quarantinedPath(sha256))
@@ -55,7 +55,7 @@ public struct EnvelopeStore: Sendable {
     }
 
     @discardableResult
-    func writeRecord(_ record: Record, name: String, syncs: DirectorySyncs? = nil) throws(StorageError) -> Bool {
+    func writeRecord(_ record: Record, name: String, syncs: GroupSync? = nil) throws(StorageError) -> Bool {
         try DurableFile.write(Array((PrettyJSON.encode(record.json) + "\n").utf8), to: layout.quarantine,
                               name: "\(name).json", mode: 0o444, skipIfExists: true, syncs: syncs)
     }
@@ -108,13 +108,13 @@ public struct EnvelopeStore: Sendable {
 
     /// Makes a staged input durable in `store/` under its hash.
     @discardableResult
-    public func keep(_ staged: Staged, syncs: DirectorySyncs? = nil) throws(StorageError) -> String? {
+    public func keep(_ staged: Staged, syncs: GroupSync? = nil) throws(StorageError) -> String? {
         try place(staged, at: storedPath(staged.sha256), syncs: syncs) ? storedPath(staged.sha256) : nil
     }
 
     /// Makes a staged input durable in `quarantine/` under its hash, with its record.
     @discardableResult
-    public func quarantine(_ staged: Staged, record: Record, syncs: DirectorySyncs? = nil) throws(StorageError) -> [String] {
+    public func quarantine(_ staged: Staged, record: Record, syncs: GroupSync? = nil) throws(StorageError) -> [String] {
         var created: [String] = []
         if try place(staged, at: quarantinedPath(staged.sha256), syncs: syncs) { created.append(quarantinedPath(staged.sha256)) }
         if try writeRecord(record, name: staged.sha256, syncs: syncs) { created.append("\(layout.quarantine)/\(staged.sha256).json") }
@@ -128,8 +128,12 @@ public struct EnvelopeStore: Sendable {
     }
 
     /// Returns false when the same bytes were already kept under `final`.
-    private func place(_ staged: Staged, at final: String, syncs: DirectorySyncs?) throws(StorageError) -> Bool {
+    private func place(_ staged: Staged, at final: String, syncs: GroupSync?) throws(StorageError) -> Bool {
         defer { staged.close() }
+        if syncs?.isPending(final) == true {  // the same bytes, written earlier in this group
+            unlink(staged.path)
+            return false
+        }
         if access(final, F_OK) == 0 {
             unlink(staged.path)  // the same bytes are already kept under this name
             try DurableFile.syncExisting(final, syncs: syncs)
