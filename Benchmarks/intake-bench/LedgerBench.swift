@@ -16,11 +16,11 @@ func runLedgerBench(_ options: Options, bench: Bench) throws {
     let fixed = median(try (0..<5).map { _ in try bench.run(bench.intake, ["verify", "--home", empty.root]).seconds })
     print(String(format: "ledger: intake verify of a new home (the fixed cost) median %.3f s", fixed))
     for events in options.events {
-        try runLedgerBench(events: events, batch: options.batch, runs: options.runs, fixed: fixed, bench: bench)
+        try runLedgerBench(events: events, batch: options.batch, runs: options.runs, fixed: fixed, keep: options.keep, bench: bench)
     }
 }
 
-private func runLedgerBench(events: Int, batch: Int, runs: Int, fixed: Double, bench: Bench) throws {
+private func runLedgerBench(events: Int, batch: Int, runs: Int, fixed: Double, keep: Bool, bench: Bench) throws {
     let layout = HomeLayout(root: bench.path("ledger-home-\(events)"))
     _ = try HomeInitializer.create(layout, partnership: "Bench Partnership", origin: "bench.example/intake", keyKind: .ec,
                                    now: SystemClock.now())
@@ -86,5 +86,5 @@ private func runLedgerBench(events: Int, batch: Int, runs: Int, fixed: Double, b
     }
     print(String(format: "inclusion proof at %d entries: produce median %.1f µs, verify median %.1f µs (1000 random indices)",
                  size, median(produce), median(check)))
-    try? FileManager.default.removeItem(atPath: layout.root)
+    if !keep { try? FileManager.default.removeItem(atPath: layout.root) }
 }
