@@ -82,17 +82,12 @@ extension Ledger {
                 extra[body.size, default: []].append(note)
             }
             var nextStored = 0  // the first stored checkpoint not yet met
-            // The next size at which a checkpoint, stored or extra, is due.
-            func nextDue() -> Int {
-                min(nextStored < storedSizes.count ? storedSizes[nextStored] : Int.max, extra.keys.min() ?? Int.max)
-            }
-
-            var tree = AuditTree()
-            var badLeaves = Set<NodeID>()  // leaves whose stored hash is wrong (reported as such)
             var expected = 0
             var events: [Int: LedgerEvent] = [:]  // only those the index tables must match
 
-            func checkCheckpoints(at size: Int) {
+            /// The stored and exported checkpoints due at `size`, against `computed`, the root
+            /// of the first `size` leaves.
+            func checkCheckpoints(at size: Int, computed: [UInt8]) {
                 while nextStored < stored.count, storedSizes[nextStored] <= size {
                     let row = stored[nextStored], rowSize = storedSizes[nextStored]
                     nextStored += 1
@@ -101,7 +96,6 @@ extension Ledger {
                         report("checkpoint-without-tree", rowSize - 1, "a checkpoint of size \(rowSize) but the log has no such prefix")
                         continue
                     }
-                    let computed = tree.root()
                     let note = try? SignedNote.parse(row["note"] as String)
                     let body = note.flatMap { try? Checkpoint.parse($0.text) }
                     if [UInt8](row["root_hash"] as Data) != computed || body?.rootHash != computed || body?.size != size {
@@ -110,7 +104,7 @@ extension Ledger {
                         report("checkpoint-signature", size - 1, "the checkpoint at size \(size) is not signed by the ledger key for origin \(origin)")
                     }
                 }
-                for note in extra[size] ?? [] where (try? Checkpoint.parse(note.text))?.rootHash != tree.root() {
+                for note in extra[size] ?? [] where (try? Checkpoint.parse(note.text))?.rootHash != computed {
                     report("exported-checkpoint-inconsistent", size - 1,
                            "an exported checkpoint of size \(size) does not match this ledger: it was rolled back, forked or altered")
                 }
@@ -119,8 +113,17 @@ extension Ledger {
 
             // Text columns' bytes are their UTF-8 text only in a UTF-8 database (the ledger's).
             let utf8Database = try String.fetchOne(db, sql: "PRAGMA encoding") == "UTF-8"
+            // The leaves are hashed, compared and folded into the tree on a second thread
+            // (AuditLeafPass) while this one reads the log and checks each entry; what it finds
+            // is reported after the pass, in the order one thread would have reported it: at
+            // each index, the leaf hash, then the entry, then the checkpoints due there.
+            let leafPass = AuditLeafPass(dueSizes: Set(storedSizes).union(extra.keys))
+            var batch = AuditLeafPass.Batch(firstIndex: 0, capacity: AuditLeafPass.batchSize)
+            var entryFindings: [LedgerAudit.Finding] = []
+            func reportEntry(_ code: String, _ index: Int, _ message: String) {
+                if entryFindings.count < maxFindings * 50 { entryFindings.append(.init(code: code, index: index, message: message)) }
+            }
             do {
-                var due = nextDue()
                 let sql = "SELECT idx, kind, entry, leaf_hash, envelope_sha256 FROM log_entry ORDER BY idx"
                 let entries = try db.makeStatement(sql: sql)
                 let statement = entries.sqliteStatement
@@ -128,19 +131,15 @@ extension Ledger {
                 while try Self.step(statement, db, sql) {
                     let index = Int(sqlite3_column_int64(statement, 0))
                     if index != expected {
-                        report("missing-entry", expected, "entries \(expected)..<\(index) are missing")
+                        reportEntry("missing-entry", expected, "entries \(expected)..<\(index) are missing")
                         break
                     }
-                    // The entry is hashed and checked canonical where SQLite holds it; it is parsed
-                    // into an event only when the tables or the envelope check need one, or when the
-                    // fast scanner cannot decide.
+                    // The entry is checked canonical where SQLite holds it, and copied for the
+                    // leaf pass; it is parsed into an event only when the tables or the envelope
+                    // check need one, or when the fast scanner cannot decide.
                     let bytes = Self.bytes(statement, 2)
                     let scan = LedgerEntryScan(bytes)
-                    let leaf = tree.hasher.leafDigest(bytes)
-                    if !leaf.matches(Self.bytes(statement, 3)) {
-                        badLeaves.insert(NodeID(level: 0, index: index))
-                        report("leaf-hash", index, "the stored leaf hash is not SHA-256(0x00 || entry)")
-                    }
+                    batch.append(entry: bytes, storedLeafHash: Self.bytes(statement, 3))
                     // canonical: nil when the scanner is unsure, else whether the entry is the
                     // canonical JSON of an object with a known kind and a valid time.
                     let canonical: Bool? = switch scan.verdict {
@@ -158,18 +157,32 @@ extension Ledger {
                               Self.text(statement, 4) == event["envelopeSha256"]?.stringValue {
                         Self.note(event, index: index, into: &audit, events: &events)
                     } else {
-                        report("entry", index, "the entry is not the canonical JSON of a known event")
+                        reportEntry("entry", index, "the entry is not the canonical JSON of a known event")
                     }
-                    tree.append(leaf)
                     expected = index + 1
-                    if expected >= due {
-                        checkCheckpoints(at: expected)
-                        due = nextDue()
+                    if batch.count == AuditLeafPass.batchSize {
+                        leafPass.submit(batch)
+                        batch = AuditLeafPass.Batch(firstIndex: expected, capacity: AuditLeafPass.batchSize)
                     }
                 }
             }
+            if batch.count > 0 { leafPass.submit(batch) }
+            let tree = leafPass.finish()
+            // The leaf pass's and the entry checks' findings, and the checkpoints', in index order.
+            let badLeaves = Set(tree.badLeaves.map { NodeID(level: 0, index: $0) })
+            var merged: [(index: Int, phase: Int, finding: LedgerAudit.Finding)] = tree.badLeaves.prefix(maxFindings * 50).map {
+                ($0, 0, .init(code: "leaf-hash", index: $0, message: "the stored leaf hash is not SHA-256(0x00 || entry)"))
+            }
+            merged += entryFindings.map { ($0.index ?? 0, 1, $0) }
+            let before = audit.findings.count
+            for (size, root) in tree.roots { checkCheckpoints(at: size, computed: root) }
+            merged += audit.findings[before...].map { ($0.index ?? 0, 2, $0) }
+            audit.findings.removeSubrange(before...)
+            for item in merged.enumerated().sorted(by: { ($0.element.index, $0.element.phase, $0.offset) < ($1.element.index, $1.element.phase, $1.offset) }) {
+                report(item.element.finding.code, item.element.finding.index, item.element.finding.message)
+            }
             audit.treeSize = expected
-            audit.rootHash = tree.root()
+            audit.rootHash = tree.root
             if nextStored < storedSizes.count {
                 report("checkpoint-beyond-log", nil, "a checkpoint of size \(storedSizes[nextStored]) is beyond the log's \(expected) entries: entries were removed")
             }
