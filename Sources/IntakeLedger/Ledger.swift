@@ -44,6 +44,11 @@ public final class Ledger: Sendable {
         self.origin = origin
         self.signer = signer
         if !readOnly {
+            // GRDB puts a pool's writer in WAL mode *after* `prepareDatabase`, and sets
+            // `synchronous = NORMAL` as it does: commits would then not be fsynced (a power
+            // loss could take back a committed event, and a receipt already handed out).
+            // The writer is one connection for the pool's life; set FULL on it again.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Migrations.migrator.migrate(pool)
         }
     }

@@ -423,6 +423,23 @@ extension LedgerMerkleLogTests {
     }
 }
 
+/// A committed event must survive power loss: every connection, the writer above all, runs
+/// with `synchronous = FULL`, so that each commit fsyncs the WAL (GRDB sets NORMAL on a pool's
+/// writer when it turns WAL on, after `prepareDatabase`).
+@Suite struct LedgerDurabilityTests {
+    @Test func everyConnectionCommitsWithSynchronousFull() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let full = 2  // PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+        #expect(try fixture.ledger.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == full)
+        #expect(try fixture.ledger.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == full)
+        #expect(try fixture.ledger.pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+        // And when an existing ledger is opened again.
+        let again = try Ledger(path: fixture.path, origin: LedgerFixture.origin, signer: fixture.signer)
+        #expect(try again.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == full)
+    }
+}
+
 @Suite struct LedgerAgencyTests {
     @Test func registersANewAgency() throws {
         let fixture = try LedgerFixture()
@@ -1026,6 +1043,97 @@ extension LedgerMerkleLogTests {
         } == "read-only")
         #expect(try keyless.treeSize() == size)
         #expect(try fixture.ledger.agencyId(forCertificate: cert.fingerprint) == nil)
+        try expectConsistentLog(fixture)
+    }
+}
+
+// MARK: - Group commit
+
+/// `Ledger.recordGroup`: several inputs in one transaction, one savepoint each, one checkpoint.
+@Suite struct LedgerGroupTests {
+    @Test func aGroupRecordsEachInputInOrderAndSignsOneCheckpoint() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        let before = try storedLog(fixture.ledger)
+        let police = opened(returnBytes(agencyId: "police"), signedBy: "police")
+        var calls: [[Disposition]] = [[], [], []]
+        let results = try fixture.ledger.recordGroup(count: 3, at: instant(100)) { index, group in
+            switch index {
+            case 0: try group.recordOpened(police, facts: facts("a", at: instant(100)), inputKey: "drop/a") { calls[0].append($0) }
+            // The same return again in the same group: the policy sees the first one.
+            case 1: try group.recordOpened(police, facts: facts("b", at: instant(100)), inputKey: "drop/b") { calls[1].append($0) }
+            default: try group.recordRejection(.malformed, facts: facts("c", at: instant(100)), inputKey: "drop/c") { calls[2].append($0) }
+            }
+        }
+        let recorded = try results.map { try $0.get() }
+        #expect(recorded.map(\.kind) == [.submissionAccepted, .submissionDuplicate, .submissionRejected])
+        #expect(recorded[1].duplicateOf == recorded[0].ledgerIndex)
+        #expect(recorded[0].ledgerIndex < recorded[1].ledgerIndex && recorded[1].ledgerIndex < recorded[2].ledgerIndex)
+        #expect(calls == [[.store], [.store], [.quarantine(.malformed, "")]])
+        let after = try storedLog(fixture.ledger)
+        #expect(recorded.allSatisfy { $0.treeSize == after.entries.count && $0.isNew })
+        #expect(after.checkpoints.count == before.checkpoints.count + 1, "one checkpoint for the whole group")
+        #expect(after.checkpoints.last?.size == after.entries.count)
+        #expect(try fixture.ledger.recorded(inputKey: "drop/b")?.kind == .submissionDuplicate)
+        try expectConsistentLog(fixture)
+    }
+
+    @Test func oneFailingInputOfAGroupIsRolledBackAlone() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        let size = try fixture.ledger.treeSize()
+        let results = try fixture.ledger.recordGroup(count: 3, at: instant(100)) { index, group in
+            let recorded = try group.recordRejection(.malformed, facts: facts("in\(index)", at: instant(100)),
+                                                     inputKey: "drop/in\(index)") { _ in }
+            // The middle input fails after its rows are written: its savepoint must undo them.
+            if index == 1 { throw PersistFailure() }
+            return recorded
+        }
+        #expect(results.count == 3)
+        let first = try results[0].get(), last = try results[2].get()
+        #expect(throws: PersistFailure.self) { try results[1].get() }
+        #expect(first.ledgerIndex == size && last.ledgerIndex == size + 1, "the failed input left no leaf between them")
+        #expect(first.treeSize == size + 2 && last.treeSize == size + 2)
+        #expect(try fixture.ledger.treeSize() == size + 2)
+        #expect(try fixture.ledger.recorded(inputKey: "drop/in1") == nil)
+        #expect(try fixture.ledger.recorded(inputKey: "drop/in2")?.ledgerIndex == size + 1)
+        try expectConsistentLog(fixture)
+    }
+
+    @Test func aGroupThatCannotCommitRecordsNothing() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        let before = try storedLog(fixture.ledger)
+        #expect(throws: PersistFailure.self) {
+            _ = try fixture.ledger.recordGroup(count: 2, at: instant(100), beforeCommit: { throw PersistFailure() }) { index, group in
+                try group.recordRejection(.malformed, facts: facts("x\(index)", at: instant(100)), inputKey: "drop/x\(index)") { _ in }
+            }
+        }
+        let after = try storedLog(fixture.ledger)
+        #expect(after.entries == before.entries && after.nodes == before.nodes)
+        #expect(after.checkpoints.map(\.note) == before.checkpoints.map(\.note))
+        #expect(try fixture.ledger.recorded(inputKey: "drop/x0") == nil)
+        try expectConsistentLog(fixture)
+    }
+
+    @Test func aGroupThatAddsNothingSignsNoCheckpoint() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        let earlier = try fixture.ledger.recordRejection(.malformed, facts: facts("r", at: instant(50)), inputKey: "drop/r",
+                                                         at: instant(50)) { _ in }
+        let before = try storedLog(fixture.ledger)
+        var replayed: [Disposition] = []
+        let results = try fixture.ledger.recordGroup(count: 2, at: instant(100)) { index, group in
+            if index == 1 { throw PersistFailure() }
+            // A replay of an input recorded before (a crash after its commit): nothing new.
+            return try group.recordRejection(.tooLarge, facts: facts("r", at: instant(100)), inputKey: "drop/r") { replayed.append($0) }
+        }
+        let replay = try results[0].get()
+        #expect(!replay.isNew && replay.ledgerIndex == earlier.ledgerIndex && replay.reason == .malformed)
+        #expect(replayed == [.quarantine(.malformed, "")])
+        let after = try storedLog(fixture.ledger)
+        #expect(after.entries == before.entries)
+        #expect(after.checkpoints.map(\.note) == before.checkpoints.map(\.note), "no checkpoint for a group that added nothing")
         try expectConsistentLog(fixture)
     }
 }
