@@ -15,12 +15,16 @@ try FileManager.default.createDirectory(at: work, withIntermediateDirectories: t
 let bench = Bench(work: work, intake: intakeBinary)
 print("intake-bench \(options.mode) on \(ProcessInfo.processInfo.activeProcessorCount) cores; working in \(work.path)")
 
+// One home template, agency and case for every mode of the run (`all` runs several).
+nonisolated(unsafe) var sharedFixture: Fixture?
+
 func runMode(_ mode: String) throws {
     switch mode {
     case "ledger": try runLedgerBench(options, bench: bench)
     case "floor": try PrimitiveFloor(envelopeBytes: options.size, bench: bench).report(cores: ProcessInfo.processInfo.activeProcessorCount)
     default:
-        let fixture = try Fixture(bench: bench)
+        let fixture = try sharedFixture ?? Fixture(bench: bench)
+        sharedFixture = fixture
         switch mode {
         case "ingest": try runIngestBench(options, bench: bench, fixture: fixture)
         case "memory": try runMemoryBench(options, bench: bench, fixture: fixture)
@@ -32,7 +36,10 @@ func runMode(_ mode: String) throws {
 }
 
 if options.mode == "all" {
-    for mode in ["ingest", "memory", "socket", "startup", "ledger"] { try runMode(mode) }
+    for mode in ["ingest", "memory", "socket", "startup", "ledger"] {
+        try runMode(mode)
+        fflush(nil)  // what each mode measured reaches the log even if a later one fails
+    }
 } else {
     try runMode(options.mode)
 }
