@@ -8,14 +8,17 @@
 #   scripts/fuzz.sh build                     only build
 #
 # TARGET: FuzzReturn, FuzzJSON, FuzzSettings, FuzzNotes, FuzzEnvelopeStructure, FuzzEnvelopeOpen, FuzzHTTP.
-# Each starts from Fuzz/corpus/TARGET (seeds, committed) and Fuzz/hostile/, and adds what it finds to
+# Each starts from Fuzz/corpus/TARGET (seeds) and Fuzz/hostile/, and adds what it finds to
 # Fuzz/runs/TARGET (not committed). A crash writes Fuzz/runs/TARGET/crash-*: turn it into a
 # regression test and add it to the seed corpus. Builds with -sanitize=fuzzer,address (release).
-# FuzzEnvelopeOpen and FuzzHTTP decrypt with the fuzzing-only keys in Fuzz/keys/ (its README.md).
+# FuzzEnvelopeOpen and FuzzHTTP decrypt with a fuzzing-only PKI in Fuzz/keys/ (its README.md). No key
+# is committed: when Fuzz/keys/ holds none, scripts/make-keyed-inputs.sh makes the PKI, those two
+# targets' seeds (Fuzz/corpus/FuzzEnvelopeOpen/, FuzzHTTP/) and the hostile envelopes sealed to it.
 set -euo pipefail
 cd "$(dirname "$0")/../Fuzz"
 targets=(FuzzReturn FuzzJSON FuzzSettings FuzzNotes FuzzEnvelopeStructure FuzzEnvelopeOpen FuzzHTTP)
 build() {
+    [ -f keys/ca.key ] || ../scripts/make-keyed-inputs.sh
     swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
         --scratch-path .build-fuzz 2>&1 | { grep -Ev '^\[|^Building|^Compiling|^Write|^Linking|^Emitting' || true; }
 }
@@ -23,8 +26,8 @@ build() {
 seeds() {
     case "$1" in
         FuzzReturn|FuzzJSON) echo "hostile/content" ;;
-        FuzzEnvelopeStructure) echo "hostile/raw hostile/envelope" ;;
-        FuzzEnvelopeOpen) echo "hostile/envelope hostile/raw" ;;
+        FuzzEnvelopeStructure) echo "hostile/raw generated/hostile/envelope" ;;
+        FuzzEnvelopeOpen) echo "generated/hostile/envelope hostile/raw" ;;
         FuzzHTTP) echo "hostile/http" ;;
     esac
 }

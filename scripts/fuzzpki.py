@@ -1,5 +1,5 @@
-"""Envelopes and certificates made with the stock `openssl` command and the fuzzing-only PKI in
-Fuzz/keys/ (Fuzz/keys/README.md). Shared by scripts/make-fuzz-seeds.py and
+"""Envelopes and certificates made with the stock `openssl` command and the fuzzing-only PKI that
+scripts/make-fuzz-pki.sh makes in Fuzz/keys/ (or in $FUZZ_KEYS; Fuzz/keys/README.md). Shared by scripts/make-fuzz-seeds.py and
 scripts/make-hostile-corpus.py.
 
 Envelopes are made the way DESIGN.md §3 shows: `openssl cms -sign` then `openssl cms -encrypt`.
@@ -17,7 +17,8 @@ import subprocess
 import tempfile
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-KEYS = os.path.join(REPO, "Fuzz", "keys")
+# The PKI made by scripts/make-fuzz-pki.sh (never committed): Fuzz/keys/, or FUZZ_KEYS.
+KEYS = os.environ.get("FUZZ_KEYS") or os.path.join(REPO, "Fuzz", "keys")
 SCRATCH = tempfile.mkdtemp(prefix="fuzzpki-")
 atexit.register(shutil.rmtree, SCRATCH, True)
 

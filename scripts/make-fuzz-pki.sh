@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# Make the fuzzing-only PKI in Fuzz/keys/ (Fuzz/keys/README.md) with the stock openssl command.
+# Make a fuzzing-only PKI (Fuzz/keys/README.md) with the stock openssl command.
 #
-#   scripts/make-fuzz-pki.sh      # rewrites Fuzz/keys/
+#   scripts/make-fuzz-pki.sh [DIR]      # (re)writes DIR (default Fuzz/keys/, which git ignores)
 #
-# Then run scripts/make-fuzz-seeds.py and scripts/make-hostile-corpus.py again: their
-# envelopes are sealed to these keys and signed with them.
-#
-# FUZZING AND TESTS ONLY. These private keys are committed on purpose, so that the fuzz
-# targets and the hostile corpus can decrypt and verify real envelopes. Nothing real may
-# ever trust them: the CA is not a trust anchor anywhere but in throwaway test and fuzz homes.
+# Made afresh wherever it is needed, never committed: scripts/fuzz.sh makes it (with the seeds
+# and hostile envelopes sealed to it, scripts/make-keyed-inputs.sh) before the targets that
+# decrypt, and HostileCorpusTests makes its own in a temporary directory. Nothing real may
+# ever trust it: the CA is a trust anchor only in throwaway test and fuzz homes.
 #
 # Every certificate is valid from 2026-01-01 to 2126-01-01 whenever the script runs, so that
 # the fuzz targets can use a fixed receipt time (2027-01-01T00:00:00Z) inside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profiles=$PWD/Keys/openssl.cnf   # the product's own certificate profiles
-out=$PWD/Fuzz/keys
+out=${1:-$PWD/Fuzz/keys}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -85,4 +84,4 @@ for name in ca police intake-ec intake-rsa receipt; do
 done
 chmod 600 "$out"/*.key
 chmod 644 "$out"/*.crt
-echo "fuzzing-only PKI in Fuzz/keys/: $(cd "$out" && echo *.crt)"
+echo "fuzzing-only PKI in $out: $(cd "$out" && echo *.crt)"

@@ -4,7 +4,8 @@
     scripts/make-fuzz-seeds.py        # rewrites Fuzz/corpus/FuzzEnvelopeOpen/ and Fuzz/corpus/FuzzHTTP/
 
 Envelopes are made with stock `openssl cms` (sign, then encrypt, as DESIGN.md §3 shows) and the
-fuzzing-only PKI in Fuzz/keys/ (scripts/make-fuzz-pki.sh): the targets decrypt them with the
+fuzzing-only PKI in Fuzz/keys/ (scripts/make-fuzz-pki.sh; never committed, so neither are these
+seeds, which git ignores: scripts/make-keyed-inputs.sh makes both): the targets decrypt them with the
 same keys, so every seed reaches as far as its content lets it. HTTP seeds are requests as a
 client writes them, some carrying those envelopes. The hostile corpus (Fuzz/hostile/) adds
 more seeds to both (scripts/fuzz.sh).

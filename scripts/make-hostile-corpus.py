@@ -1,26 +1,31 @@
 #!/usr/bin/env python3
-"""Make the hostile-input corpus: Fuzz/hostile/ (issue 6, docs/testing.md).
+"""Make the hostile-input corpus (issue 6, docs/testing.md).
 
-    scripts/make-hostile-corpus.py            # rewrites Fuzz/hostile/ from scratch
+    scripts/make-hostile-corpus.py                     # rewrites Fuzz/hostile/ (committed)
+    scripts/make-hostile-corpus.py --envelopes DIR     # writes DIR/envelope/ and DIR/manifest.json
 
-Four kinds of input, each with the outcome the intake must give, listed in
-Fuzz/hostile/manifest.json and run by HostileCorpusTests:
+Four kinds of input, each with the outcome the intake must give, listed in a manifest.json
+and run by HostileCorpusTests:
 
 - raw/       bytes fed to the pipeline as an envelope (hostile ASN.1, PEM and S/MIME);
 - content/   scoping-return documents that the test signs and seals as an agency (with stock
              openssl and test-time keys), then feeds in;
-- envelope/  whole envelopes made here with stock openssl and the fuzzing-only PKI in Fuzz/keys/
-             (thousands of certificates, hundreds of recipients, odd signer certificates, weak
-             ciphers, tampering), fed to a home that decrypts with that PKI's intake key;
-- http/      raw HTTP/1.1 requests written to the socket, with the status expected.
+- http/      raw HTTP/1.1 requests written to the socket, with the status expected;
+- envelope/  whole envelopes made with stock openssl and a fuzzing-only PKI made by
+             scripts/make-fuzz-pki.sh (Fuzz/keys/, or $FUZZ_KEYS): thousands of certificates,
+             hundreds of recipients, odd signer certificates, weak ciphers, tampering. They are
+             sealed to that PKI's keys, and keys are never committed, so they are made wherever
+             they are used (HostileCorpusTests in a temporary directory, scripts/fuzz.sh in
+             Fuzz/generated/), with --envelopes, and fed to a home holding the same PKI.
 
 raw/, content/ and http/ are deterministic: the same script makes the same files. envelope/
-is not (keys made here and encryption are random), but its outcomes are.
+is not (keys and encryption are random), but its outcomes are.
 """
 import base64
 import json
 import os
 import shutil
+import sys
 
 import fuzzpki as pki
 from fuzzpki import der_length, tlv
@@ -369,6 +374,14 @@ def envelope_entries():
     assert encrypted_key.tag == 0x04
     put("tampered-wrapped-key.der", flipped(gcm, body_offset(encrypted_key, 3)), "decrypt-failed",
         "one bit of the ECDH-wrapped content key flipped (AES key unwrap fails)")
+    # What FuzzEnvelopeOpen found: AES key wrap *with padding*, the wrapped key damaged. OpenSSL 3.0
+    # writes 8 bytes past a heap buffer when such a key fails to unwrap; the policy refuses the
+    # algorithm first (docs/testing.md).
+    pad = pki.seal(content("key wrap with padding"), encrypt_extra=["-wrap", "id-aes256-wrap-pad"])
+    padded_key = envelope_parts(pad)[1].children()[0].children()[-1].children()[0].children()[1]
+    assert padded_key.tag == 0x04
+    put("key-wrap-with-padding-damaged.der", flipped(pad, body_offset(padded_key, 3)), "weak-crypto",
+        "ECDH with AES key wrap with padding (id-aes256-wrap-pad), the wrapped key damaged: refused before OpenSSL unwraps it")
     cbc = pki.seal(content("tampered cbc"), cipher="-aes-256-cbc")
     ciphertext = envelope_parts(cbc)[2].children()[2]
     tampered = next(t for t in (flipped(cbc, body_offset(ciphertext, -k)) for k in range(1, 17)) if not pki.decrypts(t))
@@ -414,16 +427,24 @@ def http_entries():
         "a body that is not an envelope: malformed, recorded")
 
 
-if __name__ == "__main__":
-    if os.path.isdir(ROOT):
-        shutil.rmtree(ROOT)
-    for kind in ["raw", "content", "envelope", "http"]:
-        os.makedirs(os.path.join(ROOT, kind))
-    raw_entries()
-    content_entries()
-    envelope_entries()
-    http_entries()
+def write_manifest():
     with open(os.path.join(ROOT, "manifest.json"), "w") as f:
         json.dump({"schema": "intake-hostile-corpus/v1", "made-by": "scripts/make-hostile-corpus.py", "entries": entries}, f, indent=1)
         f.write("\n")
     print(f"{len(entries)} inputs in {os.path.relpath(ROOT)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--envelopes":
+        ROOT = os.path.abspath(sys.argv[2])
+        makers = {"envelope": envelope_entries}
+    elif len(sys.argv) == 1:
+        makers = {"raw": raw_entries, "content": content_entries, "http": http_entries}
+    else:
+        sys.exit("usage: scripts/make-hostile-corpus.py [--envelopes DIR]")
+    if os.path.isdir(ROOT):
+        shutil.rmtree(ROOT)
+    for kind, make in makers.items():
+        os.makedirs(os.path.join(ROOT, kind))
+        make()
+    write_manifest()

@@ -5,20 +5,40 @@ import IntakeLedger
 import IntakeTestSupport
 import Testing
 
-/// The committed hostile-input corpus (Fuzz/hostile/, made by scripts/make-hostile-corpus.py):
-/// every input gets exactly its expected outcome, within a time and memory ceiling, and the
-/// home audits clean afterwards. Returns under content/ are signed and sealed at test time
-/// with stock openssl and test-time keys; envelopes under envelope/ were sealed to the
-/// fuzzing-only PKI in Fuzz/keys/, whose intake key their home decrypts with.
+/// The hostile-input corpus (made by scripts/make-hostile-corpus.py): every input gets exactly
+/// its expected outcome, within a time and memory ceiling, and the home audits clean
+/// afterwards. raw/, content/ and http/ are committed in Fuzz/hostile/; returns under content/
+/// are signed and sealed at test time with stock openssl and test-time keys. The whole
+/// envelopes of envelope/ are made for each test run, sealed to a fuzzing-only PKI made with
+/// them (no key is ever committed), whose intake key their home decrypts with.
 @Suite struct HostileCorpusTests {
     let pki = sharedPKI
     static let corpus = SystemdUnitTests.repository.appendingPathComponent("Fuzz/hostile")
-    /// A copy of Fuzz/keys/ (fuzzing and tests only; trusted by nothing real).
-    static let fuzzPKI = try! TestPKI(copying: SystemdUnitTests.repository.appendingPathComponent("Fuzz/keys"))
+    /// A fuzzing-only PKI (scripts/make-fuzz-pki.sh) and the envelope/ inputs sealed to it
+    /// (scripts/make-hostile-corpus.py --envelopes), made in a temporary directory: what
+    /// scripts/make-keyed-inputs.sh makes for the fuzz targets.
+    static let keyed: (pki: TestPKI, corpus: URL) = {
+        let scripts = SystemdUnitTests.repository.appendingPathComponent("scripts")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intake-hostile-\(UUID().uuidString)")
+        let keys = directory.appendingPathComponent("keys"), corpus = directory.appendingPathComponent("corpus")
+        do {
+            _ = try Subprocess.run("/bin/bash", [scripts.appendingPathComponent("make-fuzz-pki.sh").path, keys.path])
+            var environment = ProcessInfo.processInfo.environment
+            environment["FUZZ_KEYS"] = keys.path
+            _ = try Subprocess.run("/usr/bin/env", ["python3", scripts.appendingPathComponent("make-hostile-corpus.py").path,
+                                                "--envelopes", corpus.path], environment: environment)
+            let pki = try TestPKI(copying: keys)
+            try? FileManager.default.removeItem(at: keys)
+            return (pki, corpus)
+        } catch {
+            fatalError("cannot make the fuzzing-only PKI and the hostile envelopes: \(error)")
+        }
+    }()
     /// What every odd certificate name under envelope/ carries.
     static let hostileName = "Hostile Name"
 
     struct Entry: Sendable, CustomTestStringConvertible {
+        var root: URL
         var file: String
         var kind: String
         var expect: JSONValue
@@ -27,11 +47,17 @@ import Testing
     }
 
     static func entries(kind: String) -> [Entry] {
-        guard let manifest = try? JSONParser.parse([UInt8](Data(contentsOf: corpus.appendingPathComponent("manifest.json")))) else { return [] }
+        let root = kind == "envelope" ? keyed.corpus : corpus
+        guard let manifest = try? JSONParser.parse([UInt8](Data(contentsOf: root.appendingPathComponent("manifest.json")))) else { return [] }
         return (manifest["entries"]?.arrayValue ?? []).compactMap { item in
             guard let file = item["file"]?.stringValue, item["kind"]?.stringValue == kind, let expect = item["expect"] else { return nil }
-            return Entry(file: file, kind: kind, expect: expect, note: item["note"]?.stringValue ?? "")
+            return Entry(root: root, file: file, kind: kind, expect: expect, note: item["note"]?.stringValue ?? "")
         }
+    }
+
+    /// The bytes of `entry`.
+    static func bytes(_ entry: Entry) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: entry.root.appendingPathComponent(entry.file)))
     }
 
     /// The corpus home: a 256 KiB envelope limit, a one-second request timeout, no rate limits.
@@ -63,7 +89,7 @@ import Testing
         let before = Self.peakRSS()
         var failures: [String] = [], outcomes: [Outcome] = []
         for entry in entries {
-            let bytes = try input(entry, [UInt8](Data(contentsOf: Self.corpus.appendingPathComponent(entry.file))))
+            let bytes = try input(entry, Self.bytes(entry))
             let started = ContinuousClock.now
             let outcome = try pipeline.process(bytes, channel: "drop")
             let elapsed = ContinuousClock.now - started
@@ -95,7 +121,7 @@ import Testing
         let test = try home()
         var expected: [String: String] = [:]
         for (index, entry) in (Self.entries(kind: "raw") + Self.entries(kind: "content")).enumerated() {
-            let bytes = try [UInt8](Data(contentsOf: Self.corpus.appendingPathComponent(entry.file)))
+            let bytes = try Self.bytes(entry)
             let relative = try test.drop(entry.kind == "content" ? test.cliSeal(bytes, agency: "police") : bytes, name: "input-\(index).p7m")
             expected[relative] = entry.expect.stringValue ?? ""
         }
@@ -108,14 +134,13 @@ import Testing
         #expect(try HomeAudit.run(test.home).findings.isEmpty)
     }
 
-    /// The input with which `FuzzEnvelopeOpen` found OpenSSL 3.0 writing past a heap buffer (a
-    /// key agreement whose key-wrap algorithm it changed to AES key wrap with padding, so that
-    /// the wrapped key fails to unwrap) is refused before OpenSSL unwraps it. Valgrind showed the
-    /// 8-byte write on this input before the fix and nothing after (docs/testing.md).
+    /// The kind of input with which `FuzzEnvelopeOpen` found OpenSSL 3.0 writing past a heap
+    /// buffer (a key agreement with AES key wrap with padding whose wrapped key fails to unwrap),
+    /// made afresh by the corpus script, is refused before OpenSSL unwraps it. Valgrind shows the
+    /// 8-byte write when stock openssl decrypts it (docs/testing.md).
     @Test func theInputThatMadeOpenSSLOverflowIsRefusedFirst() throws {
-        let test = try TestHome(pki: Self.fuzzPKI, intakeKey: .ec)
-        let input = try [UInt8](Data(contentsOf: SystemdUnitTests.repository.appendingPathComponent(
-            "Fuzz/corpus/FuzzEnvelopeOpen/kari-wrap-pad-damaged.der")))
+        let test = try TestHome(pki: Self.keyed.pki, intakeKey: .ec)
+        let input = try [UInt8](Data(contentsOf: Self.keyed.corpus.appendingPathComponent("envelope/key-wrap-with-padding-damaged.der")))
         let outcome = try test.pipeline().process(input, channel: "drop")
         #expect(outcome.reason == .weakCrypto, "\(outcome.status) \(outcome.message)")
         #expect(outcome.message.contains("id-aes256-wrap-pad"))
@@ -126,7 +151,7 @@ import Testing
     /// with its intake key and has its agency registered as police. No certificate's name
     /// reaches an answer, a quarantine record or the ledger.
     @Test func everyWholeEnvelopeGetsItsOutcome() throws {
-        let test = try TestHome(pki: Self.fuzzPKI, intakeKey: .ec)
+        let test = try TestHome(pki: Self.keyed.pki, intakeKey: .ec)
         let (failures, outcomes) = try run(Self.entries(kind: "envelope"), in: test) { _, bytes in bytes }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         for outcome in outcomes {
@@ -150,7 +175,7 @@ import Testing
         let socket = try await RunningSocket(test)
         var failures: [String] = []
         for entry in Self.entries(kind: "http") {
-            let bytes = try [UInt8](Data(contentsOf: Self.corpus.appendingPathComponent(entry.file)))
+            let bytes = try Self.bytes(entry)
             let connection = try HTTPTestConnection(unix: socket.socketPath)
             connection.send(bytes)
             let expected = entry.expect.intValue ?? -1

@@ -35,7 +35,7 @@ public final class TestHome: @unchecked Sendable {
         try FileManager.default.copyItem(atPath: pki.url("ca.crt").path, toPath: "\(layout.trust)/test-ca.pem")
         home = try Home(layout)
         for agency in agencies {
-            if !FileManager.default.fileExists(atPath: pki.url("\(agency).crt").path) { try pki.makeAgency(agency) }
+            try pki.makeAgencyIfMissing(agency)
             let certificate = try pki.certificate(agency)
             try home.ledger.registerAgency(id: agency, name: "Test \(agency)", certificatePEM: String(decoding: certificate.pem(), as: UTF8.self),
                                            fingerprint: certificate.fingerprint, at: SystemClock.now())

@@ -5,6 +5,8 @@ public import IntakeCrypto
 /// CA, agency signing certificates, and intake decryption certificates (EC and RSA).
 public final class TestPKI: @unchecked Sendable {
     public let directory: URL
+    /// Held while `makeAgencyIfMissing` looks and makes: tests share a PKI and run concurrently.
+    private let making = NSLock()
 
     public enum IntakeKind: String, Sendable, CaseIterable { case ec, rsa }
 
@@ -24,7 +26,8 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// A copy of a committed PKI laid out the same way (`ca.key`, `ca.crt`, `intake-ec.*`,
-    /// `intake-rsa.*`, agencies' `NAME.key` and `NAME.crt`): the fuzzing-only one in Fuzz/keys/.
+    /// `intake-rsa.*`, agencies' `NAME.key` and `NAME.crt`), such as the fuzzing-only one that
+    /// scripts/make-fuzz-pki.sh makes.
     /// More agencies can be made in the copy with `makeAgency`.
     public init(copying source: URL) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("intake-pki-\(UUID().uuidString)")
@@ -46,6 +49,14 @@ public final class TestPKI: @unchecked Sendable {
     @discardableResult
     public func run(_ arguments: [String], input: Data? = nil) throws -> Data {
         try OpenSSLCLI.run(arguments, in: directory, input: input)
+    }
+
+    /// Makes the agency `name` as `makeAgency` does unless its certificate exists; safe when
+    /// several tests sharing this PKI ask for the same agency at once.
+    public func makeAgencyIfMissing(_ name: String) throws {
+        making.lock()
+        defer { making.unlock() }
+        if !FileManager.default.fileExists(atPath: url("\(name).crt").path) { try makeAgency(name) }
     }
 
     /// Makes `NAME.key` and `NAME.crt`, an agency signing certificate issued by the test CA

@@ -19,7 +19,8 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
 // MARK: - The fuzzing-only PKI
 
 /// `Fuzz/keys/` (Fuzz/keys/README.md), found from this source file's place in the tree: the
-/// targets are always built from it and run in it (scripts/fuzz.sh).
+/// targets are always built from it and run in it (scripts/fuzz.sh, which makes the PKI there
+/// with scripts/make-keyed-inputs.sh when there is none; no key is committed).
 public let fuzzKeysDirectory: String = {
     var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(3)  // Sources/FuzzDriver/FuzzDriver.swift
