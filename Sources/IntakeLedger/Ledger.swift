@@ -79,9 +79,11 @@ public final class Ledger: Sendable {
         try pool.read { db in try MerkleTree.root(size: size) { try Self.node($0, db) } }
     }
 
-    /// Refuses before anything is written or persisted when the ledger cannot sign.
-    func requireSigner() throws {
-        guard signer != nil else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+    /// The ledger's signer; refuses before anything is written or persisted when it has none.
+    @discardableResult
+    func requireSigner() throws -> any NoteSigner {
+        guard let signer else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+        return signer
     }
 
     /// Appends `events` as leaves, stores the completed nodes, and (unless `sign` is false: a
@@ -120,7 +122,7 @@ public final class Ledger: Sendable {
     /// transaction, after proving it consistent with the last signed one. `cached` may supply
     /// nodes the caller has just computed.
     func signCheckpoint(_ db: Database, size: Int, at now: UTCInstant, cached: (NodeID) -> [UInt8]? = { _ in nil }) throws {
-        guard let signer else { throw LedgerError("read-only", "the ledger was opened without its signing key") }
+        let signer = try requireSigner()
         let root = try MerkleTree.root(size: size) { id in try cached(id) ?? Self.node(id, db) }
         // Never sign a tree inconsistent with the last signed one (RFC 9162 §2.1.4): prove the
         // old tree is a prefix of the new from the stored nodes, and verify the proof.

@@ -42,26 +42,35 @@ public enum DurableFile {
         let temporary = "\(directory)/\(temporaryName(name))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .errno("cannot create", temporary) }
-        var failed: StorageError?
-        do throws(StorageError) { try writeAll(bytes, to: fd, path: temporary) } catch { failed = error }
-        if failed == nil, let syncs {
+        do throws(StorageError) {
+            try writeAll(bytes, to: fd, path: temporary)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        if let syncs {
             syncs.add(fd: fd, temporary: temporary, path: path, mode: mode)
             return true
         }
-        if failed == nil, fsync(fd) != 0 { failed = .errno("cannot fsync", temporary) }
+        try place(fd: fd, temporary: temporary, at: path, mode: mode)
+        try syncDirectory(directory)
+        return true
+    }
+
+    /// Makes the file written to `temporary` (open as `fd`, which it closes) durable with
+    /// `mode`, and renames it to `path`. On a failure the temporary file is removed. The
+    /// directory is left to the caller.
+    static func place(fd: Int32, temporary: String, at path: String, mode: UInt32) throws(StorageError) {
+        var failed: StorageError?
+        if fsync(fd) != 0 { failed = .errno("cannot fsync", temporary) }
         if failed == nil, fchmod(fd, mode_t(mode)) != 0 { failed = .errno("cannot chmod", temporary) }
         close(fd)
+        if failed == nil, rename(temporary, path) != 0 { failed = .errno("cannot rename into", path) }
         if let failed {
             unlink(temporary)
             throw failed
         }
-        guard rename(temporary, path) == 0 else {
-            let error = StorageError.errno("cannot rename into", path)
-            unlink(temporary)
-            throw error
-        }
-        try syncDirectory(directory, syncs: syncs)
-        return true
     }
 
     /// Writes all of `bytes` to `fd`.

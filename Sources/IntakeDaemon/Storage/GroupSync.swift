@@ -59,16 +59,12 @@ public final class GroupSync {
     /// since the last flush, once. On a failure the files not yet placed are removed.
     public func flush() throws(StorageError) {
         while let file = files.first {
-            var failed: StorageError?
-            if fsync(file.fd) != 0 { failed = .errno("cannot fsync", file.temporary) }
-            if failed == nil, fchmod(file.fd, mode_t(file.mode)) != 0 { failed = .errno("cannot chmod", file.temporary) }
-            close(file.fd)
-            if failed == nil, rename(file.temporary, file.path) != 0 { failed = .errno("cannot rename into", file.path) }
             files.removeFirst()
-            if let failed {
-                unlink(file.temporary)
+            do throws(StorageError) {
+                try DurableFile.place(fd: file.fd, temporary: file.temporary, at: file.path, mode: file.mode)
+            } catch {
                 abandon()
-                throw failed
+                throw error
             }
         }
         while let directory = directories.first {
