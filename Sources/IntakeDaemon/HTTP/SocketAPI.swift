@@ -157,17 +157,24 @@ public final class SocketAPI: Sendable {
         let started = ContinuousClock.now
         let current = runtime.current
         workers.submit {
-            let prepared: Pipeline.Prepared
-            do {
-                prepared = try current.pipeline.prepare(body, channel: "socket")
-            } catch {
-                completion(self.answer(.failure(error), current: current, peer: peer, started: started))
-                return
-            }
-            self.recorder.record(prepared, with: current.pipeline) { recorded in
+            self.prepareAndRecord(body, current: current) { recorded in
                 self.workers.submit { completion(self.answer(recorded, current: current, peer: peer, started: started)) }
             }
         }
+    }
+
+    /// Prepares a submission on the calling thread and has the recorder record it in its turn;
+    /// `done` gets the outcome (on the recorder's thread), or the failure to prepare it (on this one).
+    private func prepareAndRecord(_ body: [UInt8], current: Runtime.Current,
+                                  done: @escaping @Sendable (Result<Outcome, any Error>) -> Void) {
+        let prepared: Pipeline.Prepared
+        do {
+            prepared = try current.pipeline.prepare(body, channel: "socket")
+        } catch {
+            done(.failure(error))
+            return
+        }
+        recorder.record(prepared, with: current.pipeline, done: done)
     }
 
     /// Answers a whole request, blocking the calling thread.
@@ -178,21 +185,14 @@ public final class SocketAPI: Sendable {
             // Prepared here, recorded in its turn by the recorder, answered here.
             let started = ContinuousClock.now
             let current = runtime.current
-            let recorded: Result<Outcome, any Error>
-            do {
-                let prepared = try current.pipeline.prepare(body, channel: "socket")
-                let done = DispatchSemaphore(value: 0)
-                let box = Mutex<Result<Outcome, any Error>?>(nil)
-                recorder.record(prepared, with: current.pipeline) { result in
-                    box.withLock { $0 = result }
-                    done.signal()
-                }
-                done.wait()
-                recorded = box.withLock { $0! }
-            } catch {
-                recorded = .failure(error)
+            let done = DispatchSemaphore(value: 0)
+            let box = Mutex<Result<Outcome, any Error>?>(nil)
+            prepareAndRecord(body, current: current) { result in
+                box.withLock { $0 = result }
+                done.signal()
             }
-            return answer(recorded, current: current, peer: peer, started: started)  // answer() counts the response
+            done.wait()
+            return answer(box.withLock { $0! }, current: current, peer: peer, started: started)  // answer() counts the response
         case .caseStatus(let ref): reply = caseStatus(ref)
         case .health: reply = health()
         case .metrics: reply = metricsReply()
