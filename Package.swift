@@ -37,6 +37,9 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Linux process calls Swift cannot import or must not write itself (prctl is
+        // variadic; a crash handler must be async-signal-safe): IntakeDaemon's only.
+        .target(name: "CIntakeSystem"),
         // The functional core: values and pure functions, no I/O. It uses OpenSSL for
         // SHA-256 only (a pure function).
         .target(
@@ -64,6 +67,8 @@ let package = Package(
                 "IntakeCore", "IntakeCrypto", "IntakeLedger",
                 // Only for shim_start_writeback (GroupSync); OpenSSL itself is IntakeCrypto's.
                 "COpenSSL",
+                // ProcessHardening: no core dumps, crash handlers.
+                "CIntakeSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,6 +1,16 @@
 import ArgumentParser
+import IntakeDaemon
 
+/// The executable's entry point: no core dumps and no crash backtraces, before anything is
+/// read or decrypted (ProcessHardening), then the commands.
 @main
+enum Main {
+    static func main() async {
+        _ = ProcessHardening.applied
+        await Intake.main()
+    }
+}
+
 struct Intake: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",

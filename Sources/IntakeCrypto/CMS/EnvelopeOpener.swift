@@ -91,7 +91,14 @@ public final class EnvelopeOpener: Sendable {
                 throw EnvelopeRejection(.malformed, "not a CMS envelope in DER, PEM or S/MIME")
             }
             let (structure, inner) = try decrypt(releasing: &bytes, encoding: encoding)
-            defer { CMS_ContentInfo_free(inner) }
+            defer {
+                // The signed content (the return's plaintext) is wiped before OpenSSL frees it.
+                if let slot = CMS_get0_content(inner), let content = slot.pointee, ASN1_STRING_length(content) > 0,
+                   let data = ASN1_STRING_get0_data(content) {
+                    OPENSSL_cleanse(UnsafeMutableRawPointer(mutating: data), Int(ASN1_STRING_length(content)))
+                }
+                CMS_ContentInfo_free(inner)
+            }
             return .success(try verify(inner, encoding: encoding, structure: structure,
                                        receivedAt: receivedAt, knownSigners: knownSigners, inspect: inspect))
         } catch {

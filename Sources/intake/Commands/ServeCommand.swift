@@ -43,7 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
         SIGHUP: reload intake.toml, keys, certificates and trust/ without dropping a connection ([listen]
         changes need a restart). SIGTERM/SIGINT: stop accepting, finish the inputs in flight (at most
         [daemon] shutdown_grace seconds for connections), exit 0.
-        Refuses to start when a private key is readable by group or others.
+        Refuses to start when a private key is readable by group or others. Core dumps are off
+        (non-dumpable, RLIMIT_CORE 0, logged at start) and a fatal signal ends the process with one
+        line on stderr and no backtrace (a crash report could hold decrypted content).
 
         --once: process what is waiting in the drop directory (as the start-up scan does), release any
         meeting pack that is due, publish new checkpoints, and exit; for cron-style runs and tests.
@@ -125,7 +127,20 @@ struct ServeCommand: AsyncParsableCommand {
             let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
             EnvelopeStore(layout: opened.layout).sweepTemporaries()
             signal(SIGPIPE, SIG_IGN)
-            return (opened, lock, Logger(label: "intake"), runtime)
+            let logger = Logger(label: "intake")
+            // Read back from the kernel: no core dump can hold a decrypted return, and a crash
+            // ends the process (ProcessHardening, applied by main).
+            let hardening = ProcessHardening.current(crashHandlers: ProcessHardening.applied.crashHandlers,
+                                                     failure: ProcessHardening.applied.failure)
+            var metadata: Logger.Metadata = ["dumpable": "\(hardening.dumpable)", "coreLimit": "\(hardening.coreLimit.map(String.init) ?? "unlimited")",
+                                             "crashHandlers": "\(hardening.crashHandlers)"]
+            if let failure = hardening.failure { metadata["failure"] = "\(failure)" }
+            if hardening.dumpable || hardening.coreLimit != 0 || !hardening.crashHandlers {
+                logger.warning("core dumps not fully disabled", metadata: metadata)
+            } else {
+                logger.info("core dumps disabled", metadata: metadata)
+            }
+            return (opened, lock, logger, runtime)
         } catch {
             lock.release()
             throw error
