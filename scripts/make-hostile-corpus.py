@@ -327,9 +327,9 @@ def envelope_entries():
          signer(f"{HOSTILE_NAME} key usage", profile={"key_usage": b"\x03\x02\x05\x20"})),
         ("signer-tls-server-eku.der", "untrusted-signer", "a signer certificate with extendedKeyUsage serverAuth only (not emailProtection)",
          signer(f"{HOSTILE_NAME} eku", profile={"eku": "1.3.6.1.5.5.7.3.1"})),
-        ("signer-ca-true.der", "unknown-signer",
+        ("signer-ca-true.der", "untrusted-signer",
          "a CA:TRUE signer certificate: OpenSSL's S/MIME signing purpose allows a CA certificate with digitalSignature, "
-         "so it chains; pinned to no agency", signer(f"{HOSTILE_NAME} CA leaf", profile={"ca": True})),
+         "so it chains, but intake refuses any CA as a signer", signer(f"{HOSTILE_NAME} CA leaf", profile={"ca": True})),
         ("signer-expired.der", "cert-expired", "a signer certificate valid in 2000 only",
          signer(f"{HOSTILE_NAME} expired", not_before="20000101000000Z", not_after="20010101000000Z")),
         ("signer-not-yet-valid.der", "cert-expired", "a signer certificate valid from 2120 (not yet valid)",

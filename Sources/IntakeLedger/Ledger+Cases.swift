@@ -86,8 +86,17 @@ extension Ledger {
             if let text: String = row["due_\(milestone.rawValue)"], let date = LocalDate(text) { overrides[milestone] = date }
         }
         // Due dates set since opening: the latest per milestone wins.
-        for due in try Row.fetchAll(db.cachedStatement(sql: "SELECT milestone, due FROM case_due WHERE case_ref = ? ORDER BY ledger_index"),
-                                    arguments: [ref]) {
+        // Each is checked against its due-date-set event: a row written around the ledger moves no deadline.
+        for due in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT d.milestone, d.due, e.entry FROM case_due d LEFT JOIN log_entry e ON e.idx = d.ledger_index
+            WHERE d.case_ref = ? ORDER BY d.ledger_index
+            """), arguments: [ref]) {
+            let event = (due["entry"] as Data?).flatMap { LedgerEvent.parse(entry: [UInt8]($0)) }
+            guard let event, event.kind == .dueDateSet, event["caseRef"]?.stringValue == ref,
+                  event["milestone"]?.stringValue == due["milestone"], event["due"]?.stringValue == due["due"]
+            else {
+                throw LedgerError("tables-disagree", "a due date of case \(ref) is not the log's event: the ledger's tables were written around it; run `intake verify`")
+            }
             if let milestone = Milestone(rawValue: due["milestone"]), let date = LocalDate(due["due"] as String) { overrides[milestone] = date }
         }
         let agencies = try String.fetchAll(db.cachedStatement(sql: "SELECT agency_id FROM case_agency WHERE case_ref = ? ORDER BY ledger_index"),

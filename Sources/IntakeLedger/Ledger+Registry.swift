@@ -56,10 +56,24 @@ extension Ledger {
         }
     }
 
-    /// The agency a certificate is pinned to.
+    /// The agency a certificate is pinned to, as the log says: the pin's row is checked
+    /// against the event at its ledger index, so a row written around the ledger (triggers
+    /// dropped) re-pins nothing. Throws `tables-disagree` when they differ.
     public func agencyId(forCertificate fingerprint: String) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT agency_id FROM agency_certificate WHERE fingerprint = ?"), arguments: [fingerprint])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT c.agency_id, e.entry FROM agency_certificate c LEFT JOIN log_entry e ON e.idx = c.ledger_index
+                WHERE c.fingerprint = ?
+                """), arguments: [fingerprint]) else { return nil }
+            let agency: String = row["agency_id"]
+            let entry: [UInt8]? = (row["entry"] as Data?).map { [UInt8]($0) }
+            guard let event = entry.flatMap(LedgerEvent.parse(entry:)),
+                  event.kind == .agencyRegistered || event.kind == .agencyCertificateAdded,
+                  event["agencyId"]?.stringValue == agency, event["certificateSha256"]?.stringValue == fingerprint
+            else {
+                throw LedgerError("tables-disagree", "the certificate pin for \(fingerprint.prefix(16))… is not the log's event: the ledger's tables were written around it; run `intake verify`")
+            }
+            return agency
         }
     }
 

@@ -338,6 +338,42 @@ extension Ledger {
         return String(cString: text) == String(decoding: value, as: UTF8.self)
     }
 
+    /// The index tables against the log only (the part of the audit that decisions rest on):
+    /// what `serve`, `serve --once` and `ingest` check before taking anything. Reads only the
+    /// events the tables mirror. Returns at most `maxFindings`, lowest index first.
+    public func indexTableFindings(maxFindings: Int = 5) throws -> [LedgerAudit.Finding] {
+        try pool.read { db in
+            let kinds: [LedgerEvent.Kind] = [.submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
+                                             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon,
+                                             .packReleased]
+            let list = kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            var events: [Int: LedgerEvent] = [:]
+            var findings: [LedgerAudit.Finding] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT idx, entry FROM log_entry WHERE kind IN (\(list))")
+            while let row = try rows.next() {
+                let index: Int = row["idx"]
+                let entry: Data = row["entry"]
+                if let event = LedgerEvent.parse(entry: [UInt8](entry)), kinds.contains(event.kind) {
+                    events[index] = event
+                } else {
+                    findings.append(.init(code: "entry", index: index, message: "the entry is not a known event"))
+                }
+            }
+            try Self.auditTables(db, events: events) { code, index, message in
+                findings.append(.init(code: code, index: index, message: message))
+            }
+            return Array(findings.sorted { ($0.index ?? Int.max) < ($1.index ?? Int.max) }.prefix(maxFindings))
+        }
+    }
+
+    /// Throws `tables-disagree` when the index tables and the log differ (`indexTableFindings`).
+    public func requireIndexTablesAgree() throws {
+        let findings = try indexTableFindings()
+        guard let first = findings.first else { return }
+        throw LedgerError("tables-disagree",
+                          "the ledger's tables do not match its log (\(first)); they were written around the ledger. Nothing is taken until `intake verify` passes")
+    }
+
     /// Events the envelope check or the index tables need in full.
     static func needsEvent(_ kind: LedgerEvent.Kind) -> Bool {
         switch kind {

@@ -18,6 +18,8 @@ final class Fixture: Sendable {
         try pki.makeAgency("police")
         try pki.makeAgency("rogue", selfSigned: true)
         try pki.makeAgency("tlsonly", extensions: "tls_server")
+        try pki.makeAgency("casigner", extensions: "agency_sign_ca")
+        try pki.makeAgency("kcssigner", extensions: "agency_sign_keycertsign")
         trust = try TrustStore(anchors: [pki.certificate("ca")])
         now = Int64(Date().timeIntervalSince1970) + 60  // after the certificates' notBefore
     }
@@ -210,6 +212,15 @@ final class Fixture: Sendable {
 
     @Test func untrustedWhenNotForSMIMESigning() throws {
         #expect(try f.reason(try f.pki.cliSeal(f.content, agency: "tlsonly")) == .untrustedSigner)
+    }
+
+    /// Issue 12, item 10: a certificate that can sign certificates is no agency's signer, even
+    /// with emailProtection and digitalSignature and a chain to the anchor.
+    @Test(arguments: ["casigner", "kcssigner"])
+    func untrustedWhenTheSignerIsACA(agency: String) throws {
+        #expect(try f.pki.certificate(agency).isCertificateAuthority)
+        #expect(try !f.pki.certificate("police").isCertificateAuthority)
+        #expect(try f.reason(try f.pki.cliSeal(f.content, agency: agency)) == .untrustedSigner)
     }
 
     @Test func certExpiredAtReceiptTime() throws {

@@ -15,6 +15,7 @@ import Testing
             let pki = try TestPKI()
             for agency in ["cli-police", "cli-health"] { try pki.makeAgency(agency) }
             try pki.makeAgency("cli-rogue", selfSigned: true)
+            try pki.makeAgency("cli-ca", extensions: "agency_sign_ca")
             return pki
         } catch {
             fatalError("cannot make the test PKI: \(error)")
@@ -148,6 +149,7 @@ import Testing
 
         for (id, certificate, code) in [
             ("rogue", "cli-rogue", "untrusted-signer"),     // self-signed, under no anchor in trust/
+            ("schools", "cli-ca", "untrusted-signer"),      // CA:TRUE and keyCertSign: it could mint agencies
             ("health", "cli-police", "certificate-pinned"), // already pinned to police
             ("Police!", "cli-health", "bad-agency-id"),
         ] {

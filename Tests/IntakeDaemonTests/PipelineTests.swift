@@ -40,7 +40,7 @@ let sharedPKI: TestPKI = {
         let stored = "\(test.layout.store)/\(outcome.envelopeSha256).p7m"
         #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: stored))) == envelope)
         let mode = try FileManager.default.attributesOfItem(atPath: stored)[.posixPermissions] as? Int
-        #expect(mode == 0o444)
+        #expect(mode == 0o440)
         let record = try #require(try test.home.ledger.caseRecord(TestHome.caseRef))
         #expect(record.latest["police"]?.completeness == .complete)
     }

@@ -88,6 +88,42 @@ import Testing
         #expect(throws: CryptoError.self) { try SignedDataVerifier.verify(forged, trusting: [signer], at: SystemClock.now().secondsSinceEpoch).get() }
     }
 
+    /// Issue 12, item 6: a receipt re-signed with the real receipt key but claiming another
+    /// time of receipt, another status or an extra member is refused; the genuine one passes.
+    @Test func aReceiptReSignedWithOtherClaimsFails() throws {
+        let dropped = try accepted()
+        let layout = dropped.test.layout
+        let certificate = try Certificate(pem: DurableFile.read(layout.receiptCertificate))
+        let key = try PrivateKey(pem: DurableFile.read(layout.receiptKey))
+        let now = SystemClock.now().secondsSinceEpoch
+        let genuine = try DurableFile.read(dropped.receiptPath)
+        let content = try SignedDataVerifier.verify(genuine, trusting: [certificate], at: now).get()
+        guard case .object(var members) = try JSONParser.parse(content) else { Issue.record("not an object"); return }
+        let ledgerKey = dropped.test.home.ledgerVerifierKey
+        func code(_ changed: [String: JSONValue]) throws -> String? {
+            let der = try EnvelopeSealer.sign(CanonicalJSON.encode(.object(changed)), signer: certificate, key: key)
+            do {
+                _ = try ReceiptVerifier.verify(der, certificate: certificate, key: ledgerKey, ledger: dropped.test.home.ledger, at: now)
+                return nil
+            } catch let error as HomeError { return error.code }
+        }
+        #expect(try code(members) == nil, "the genuine claims, re-signed, verify")
+        var later = members
+        later["receivedAt"] = .string("2026-01-01T00:00:00.000Z")
+        #expect(try code(later) == "entry-mismatch")
+        var status = members
+        status["status"] = .string("accepted-incomplete")
+        #expect(try code(status) == "entry-mismatch")
+        members["note"] = .string("received in full and on time")
+        #expect(try code(members) == "malformed")
+        members["note"] = nil
+        if case .object(var ledger)? = members["ledger"] {
+            ledger["witness"] = .string("x")
+            members["ledger"] = .object(ledger)
+        }
+        #expect(try code(members) == "malformed")
+    }
+
     /// An agency that asks for an RFC 2634 signed receipt (openssl cms -sign
     /// -receipt_request_all) gets one bound to its signature, which stock
     /// `openssl cms -verify_receipt` accepts; an agency that does not ask gets none.

@@ -359,6 +359,34 @@ import Testing
         #expect(audit.findings.first?.index == registration)
     }
 
+    /// Issue 12, item 7: health's certificate re-pinned to police around the ledger. The next
+    /// health-signed "police" return is not accepted (the pin is read against its event), and
+    /// `serve --once` and `ingest` refuse to start on tables the log does not back.
+    @Test func aPinWrittenAroundTheLedgerIsNotTrusted() async throws {
+        let fixture = try Fixture()
+        let registration = try #require(try fixture.ledger.read { db in
+            try Int.fetchOne(db, sql: "SELECT ledger_index FROM agency WHERE id = 'police'")
+        })
+        try fixture.tamper { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO agency_certificate SELECT fingerprint, 'police', pem, ? FROM agency_certificate WHERE agency_id = 'health'",
+                           arguments: [registration])
+        }
+        let size = try fixture.ledger.treeSize()
+        let forged = try fixture.test.cliSeal(TestHome.returnJSON(agency: "police", note: "health as police"), agency: "health")
+        let error = #expect(throws: LedgerError.self) { try fixture.test.pipeline().process(forged, channel: "ingest") }
+        #expect(error?.code == "tables-disagree", "\(String(describing: error))")
+        #expect(try fixture.ledger.treeSize() == size, "nothing recorded")
+
+        _ = try fixture.test.drop(forged)
+        let once = try await CommandLineTests.run(["serve", "--once", "--home", fixture.layout.root])
+        #expect(once.status == 1 && once.stderr.contains("tables-disagree"), "\(once)")
+        try Data(forged).write(to: fixture.test.pki.url("forged-\(size).p7m"))
+        let ingest = try await CommandLineTests.run(["ingest", "--home", fixture.layout.root, fixture.test.pki.url("forged-\(size).p7m").path])
+        #expect(ingest.status == 1 && ingest.stderr.contains("tables-disagree"), "\(ingest)")
+        #expect(try fixture.ledger.treeSize() == size, "nothing recorded")
+        #expect(Self.codes(try fixture.audit()).contains("table-agency_certificate"))
+    }
+
     /// Every column of the index tables that the log's events also record is compared: changing
     /// any of them is caught at the event's index.
     @Test(arguments: [

@@ -45,9 +45,8 @@ import Testing
             configuration.foreignKeysEnabled = false
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in
-                for table in ["log_entry", "log_node", "checkpoint"] {
-                    try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_update")
-                    try db.execute(sql: "DROP TRIGGER IF EXISTS \(table)_no_delete")
+                for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+                    try db.execute(sql: "DROP TRIGGER \(trigger)")
                 }
                 try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
                 try db.execute(sql: sql)

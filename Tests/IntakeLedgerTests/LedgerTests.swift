@@ -397,6 +397,69 @@ extension LedgerMerkleLogTests {
     }
 }
 
+extension LedgerMerkleLogTests {
+    /// Issue 12, item 7: what `sqlite3` can do to the file with no trigger dropped. A REPLACE
+    /// (no DELETE trigger fires without `recursive_triggers`) re-pinning health's certificate
+    /// to police, a plain INSERT moving a deadline, and a log entry past the end are refused.
+    @Test func aRawConnectionCannotRePinMoveADeadlineOrLeaveAGap() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        try fillIssueFiveTables(fixture)
+        let before = try fixture.ledger.indexTableFindings()
+        let raw = try DatabaseQueue(path: fixture.path)  // recursive_triggers off, as in sqlite3
+        func refused(_ sql: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let error = #expect(throws: DatabaseError.self, "\(sql)", sourceLocation: sourceLocation) {
+                try raw.write { db in try db.execute(sql: sql) }
+            }
+            #expect(error?.message?.contains("intake ledger") == true, "\(String(describing: error))", sourceLocation: sourceLocation)
+        }
+        let policeIndex = try #require(try raw.read { try Int.fetchOne($0, sql: "SELECT ledger_index FROM agency WHERE id = 'police'") })
+        refused("""
+            INSERT OR REPLACE INTO agency_certificate (fingerprint, agency_id, pem, ledger_index)
+            SELECT fingerprint, 'police', pem, \(policeIndex) FROM agency_certificate WHERE agency_id = 'health'
+            """)
+        // A new pin for a certificate no event names, under police's registration.
+        refused("INSERT INTO agency_certificate (fingerprint, agency_id, pem, ledger_index) VALUES ('\(String(repeating: "cd", count: 32))', 'police', 'x', \(policeIndex))")
+        let opened = try #require(try raw.read { try Int.fetchOne($0, sql: "SELECT idx FROM log_entry WHERE kind = 'case-opened'") })
+        refused("INSERT INTO case_due (ledger_index, case_ref, milestone, due) VALUES (\(opened), '\(caseRef)', 'returns', '2027-01-01')")
+        refused("INSERT OR REPLACE INTO case_due SELECT ledger_index, case_ref, milestone, '2027-01-01' FROM case_due")
+        refused("INSERT OR REPLACE INTO case_file SELECT ref, referred, due_requests, '2027-01-01', due_meeting, due_panel, ledger_index FROM case_file")
+        refused("INSERT INTO log_entry (idx, kind, entry, leaf_hash) SELECT MAX(idx) + 5, kind, entry, leaf_hash FROM log_entry")
+        refused("INSERT OR REPLACE INTO log_entry SELECT * FROM log_entry WHERE idx = 0")
+        try raw.close()
+        #expect(try fixture.ledger.agencyId(forCertificate: certificate("health").fingerprint) == "health")
+        // (The fixture's made-up PEMs do not hash to their fingerprints: those findings were there before.)
+        #expect(try fixture.ledger.indexTableFindings() == before)
+        try expectConsistentLog(fixture)
+    }
+
+    /// With the triggers dropped the rows can be written, but no decision trusts them: the pin
+    /// and the deadline are read against their events, and the tables check names the row.
+    @Test func rowsWrittenAroundTheLedgerAreNotTrusted() throws {
+        let fixture = try fixtureWithCase()
+        defer { fixture.remove() }
+        try fillIssueFiveTables(fixture)
+        let raw = try DatabaseQueue(path: fixture.path)
+        let police = try #require(try raw.read { try Int.fetchOne($0, sql: "SELECT ledger_index FROM agency WHERE id = 'police'") })
+        try raw.write { db in
+            for trigger in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            try db.execute(sql: "UPDATE agency_certificate SET agency_id = 'police', ledger_index = \(police) WHERE agency_id = 'health'")
+            try db.execute(sql: "UPDATE case_due SET due = '2027-01-01'")
+        }
+        try raw.close()
+        let pin = #expect(throws: LedgerError.self) { try fixture.ledger.agencyId(forCertificate: certificate("health").fingerprint) }
+        #expect(pin?.code == "tables-disagree")
+        let due = #expect(throws: LedgerError.self) { try fixture.ledger.caseRecord(caseRef) }
+        #expect(due?.code == "tables-disagree")
+        let findings = try fixture.ledger.indexTableFindings()
+        #expect(Set(findings.map(\.code)) == ["table-agency_certificate", "table-case_due"], "\(findings)")
+        let refused = #expect(throws: LedgerError.self) { try fixture.ledger.requireIndexTablesAgree() }
+        #expect(refused?.code == "tables-disagree")
+    }
+}
+
 // MARK: - Agencies
 
 /// A SQLite failure that means the disk is failing carries the code the daemon reports

@@ -112,6 +112,16 @@ public final class TestPKI: @unchecked Sendable {
     extendedKeyUsage = emailProtection
     subjectKeyIdentifier = hash
     authorityKeyIdentifier = keyid
+    [ agency_sign_ca ]
+    basicConstraints = critical, CA:TRUE
+    keyUsage = critical, digitalSignature, keyCertSign
+    extendedKeyUsage = emailProtection
+    subjectKeyIdentifier = hash
+    authorityKeyIdentifier = keyid
+    [ agency_sign_keycertsign ]
+    basicConstraints = critical, CA:FALSE
+    keyUsage = critical, digitalSignature, keyCertSign
+    extendedKeyUsage = emailProtection
     [ tls_server ]
     basicConstraints = critical, CA:FALSE
     keyUsage = critical, digitalSignature

@@ -59,9 +59,16 @@ public struct Receipt: Sendable, Equatable {
     /// The receipt's signed bytes: its canonical JSON.
     public var bytes: [UInt8] { CanonicalJSON.encode(json) }
 
-    /// Reads a receipt's JSON; nil when a member is missing or malformed.
+    /// The members of a receipt and of its `ledger` object: nothing else is allowed.
+    static let members: Set<String> = ["schema", "caseRef", "agencyId", "status", "envelopeSha256", "contentSha256", "receivedAt", "ledger"]
+    static let ledgerMembers: Set<String> = ["index", "treeSize", "entry", "inclusionProof", "checkpoint"]
+
+    /// Reads a receipt's JSON; nil when a member is missing, malformed or unknown (a receipt
+    /// says only what the ledger entry it proves says, so an extra member is a forgery).
     public static func parse(_ bytes: [UInt8]) -> Receipt? {
-        guard let json = try? JSONParser.parse(bytes), json["schema"]?.stringValue == schema,
+        guard let json = try? JSONParser.parse(bytes), case .object(let top) = json, Set(top.keys) == members,
+              case .object(let ledgerObject)? = json["ledger"], Set(ledgerObject.keys) == ledgerMembers,
+              json["schema"]?.stringValue == schema,
               let caseRef = json["caseRef"]?.stringValue, let agencyId = json["agencyId"]?.stringValue,
               let status = json["status"]?.stringValue.flatMap(Status.init(rawValue:)),
               let envelope = json["envelopeSha256"]?.stringValue, Hex.isSHA256(envelope),
@@ -91,7 +98,8 @@ public struct Receipt: Sendable, Equatable {
 
     /// The checks that need no key but the ledger's verifier key (through `isSigned`):
     /// the checkpoint parses, is signed and has the receipt's tree size; the entry is included
-    /// at `index` under the checkpoint's root; the entry is the event this receipt describes.
+    /// at `index` under the checkpoint's root; the entry is the event this receipt describes,
+    /// member for member (envelope, content, case, agency, receivedAt, status).
     /// Returns the checkpoint on success.
     public func verify(isSigned: (SignedNote) -> Bool) -> Result<Checkpoint, Failure> {
         guard let note = try? SignedNote.parse(checkpoint), let body = try? Checkpoint.parse(note.text) else {
@@ -107,12 +115,22 @@ public struct Receipt: Sendable, Equatable {
                                              proof: inclusionProof, root: body.rootHash) else {
             return .failure(Failure(code: "inclusion-proof", message: "the entry is not included at index \(index) under the checkpoint's root"))
         }
-        guard let event = LedgerEvent.parse(entry: entry), event["envelopeSha256"]?.stringValue == envelopeSha256,
+        // Every claim of the receipt is the entry's: a receipt re-signed with the receipt key
+        // but with another time or status does not describe this entry.
+        let entryStatus: Status?
+        switch LedgerEvent.parse(entry: entry) {
+        case let event? where event.kind == .submissionDuplicate: entryStatus = .duplicate
+        case let event? where event.kind == .submissionAccepted:
+            entryStatus = event["complete"]?.boolValue == false ? .acceptedIncomplete : .accepted
+        default: entryStatus = nil
+        }
+        guard let event = LedgerEvent.parse(entry: entry), let entryStatus, entryStatus == status,
+              event["envelopeSha256"]?.stringValue == envelopeSha256,
               event["contentSha256"]?.stringValue == contentSha256, event["caseRef"]?.stringValue == caseRef,
-              event["agencyId"]?.stringValue == agencyId,
-              event.kind == (status == .duplicate ? .submissionDuplicate : .submissionAccepted)
+              event["agencyId"]?.stringValue == agencyId, event["receivedAt"]?.stringValue == receivedAt
         else {
-            return .failure(Failure(code: "entry-mismatch", message: "the ledger entry does not name this receipt's envelope, content, case and agency"))
+            return .failure(Failure(code: "entry-mismatch",
+                                    message: "the ledger entry does not say what this receipt says (envelope, content, case, agency, time of receipt and status)"))
         }
         return .success(body)
     }

@@ -76,6 +76,17 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         (Self.unixSeconds(shim_x509_not_before(pointer)), Self.unixSeconds(shim_x509_not_after(pointer)))
     }
 
+    /// Whether the certificate claims to be a certificate authority: `cA` TRUE in its
+    /// basicConstraints (RFC 5280 §4.2.1.9) or the keyCertSign bit in its keyUsage
+    /// (§4.2.1.3: "The keyCertSign bit is asserted when the subject public key is used for
+    /// verifying signatures on public key certificates"). An agency's signing certificate
+    /// must be neither: a CA key could mint further "agency" certificates under the anchor.
+    public var isCertificateAuthority: Bool {
+        let flags = X509_get_extension_flags(pointer)
+        if flags & UInt32(EXFLAG_CA) != 0 { return true }
+        return flags & UInt32(EXFLAG_KUSAGE) != 0 && X509_get_key_usage(pointer) & UInt32(KU_KEY_CERT_SIGN) != 0
+    }
+
     public var description: String { "\(subject) [\(fingerprint.prefix(16))]" }
 
     static func nameString(_ name: OpaquePointer?) -> String {

@@ -31,8 +31,12 @@ public final class TrustStore: @unchecked Sendable {
     }
 
     /// Checks that `leaf` chains to an anchor (with `intermediates` as untrusted helpers),
-    /// is valid at `time` (Unix seconds) and is fit for S/MIME signing.
+    /// is valid at `time` (Unix seconds) and is fit for S/MIME signing: an end-entity
+    /// certificate, never a CA (CA:TRUE or keyCertSign), whatever its other extensions say.
     public func verify(_ leaf: Certificate, intermediates: [Certificate] = [], at time: Int64) -> ChainVerdict {
+        if leaf.isCertificateAuthority {
+            return .untrusted("it is a CA certificate (CA:TRUE or keyCertSign), not an end entity's")
+        }
         guard let context = X509_STORE_CTX_new() else { return .untrusted("out of memory") }
         defer { X509_STORE_CTX_free(context) }
         guard let untrusted = shim_x509_stack_new() else { return .untrusted("out of memory") }

@@ -56,6 +56,7 @@ public final class Home: Sendable {
             }
             ledger = openLedger
         } else {
+            if !readOnly { HomeModes.apply(layout) }
             ledger = try Ledger(path: layout.ledger, origin: settings.origin, signer: signer, readOnly: readOnly)
         }
     }

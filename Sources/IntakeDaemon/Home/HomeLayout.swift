@@ -22,6 +22,8 @@ public struct HomeLayout: Sendable, Equatable {
     public var trust: String { path("trust") }
     public var packRecipients: String { path("pack-recipients") }
     public var ledger: String { path("ledger.sqlite") }
+    /// Every new signed checkpoint, appended (`CheckpointPublisher`).
+    public var checkpointsLog: String { path("checkpoints.log") }
     public var drop: String { path("drop") }
     public var dropTmp: String { path("drop/tmp") }
     public var dropNew: String { path("drop/new") }
@@ -50,11 +52,20 @@ public struct HomeLayout: Sendable, Equatable {
 
     public var privateKeys: [String] { [intakeKey, receiptKey, ledgerKey] }
 
-    /// Directories `intake init` makes, with their modes. Writers (the intake group) may
-    /// create files in drop/tmp and drop/new, but not replace entries of drop/ itself.
+    /// Directories `intake init` makes, with their modes (docs/deploying.md, "Who can read
+    /// what"). Writers (the intake group) may traverse the home to drop/ and the socket and
+    /// create files in drop/tmp and drop/new, but not replace entries of drop/ itself; what
+    /// the intake keeps (store, quarantine, receipts, packs) is the intake user's alone.
     public var directories: [(String, UInt32)] {
         [(root, 0o750), (keys, 0o700), (trust, 0o750), (packRecipients, 0o750), (drop, 0o750), (dropTmp, 0o770),
-         (dropNew, 0o770), (store, 0o750), (quarantine, 0o750), (receipts, 0o750), (packs, 0o750)]
+         (dropNew, 0o770), (store, 0o700), (quarantine, 0o700), (receipts, 0o700), (packs, 0o700)]
+    }
+
+    /// Files the intake writes and their modes: the ledger (SQLite gives -wal and -shm the
+    /// database's mode) is the intake user's alone; the published checkpoints and the settings
+    /// (no secrets) may be read by the group.
+    public var fileModes: [(String, UInt32)] {
+        [(ledger, 0o600), (ledger + "-wal", 0o600), (ledger + "-shm", 0o600), (checkpointsLog, 0o640), (settings, 0o640)]
     }
 
     /// The default home: `$INTAKE_HOME`, else `$STATE_DIRECTORY` (systemd's

@@ -118,7 +118,7 @@ public final class PackReleaser: Sendable {
         defer { archive.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
         let sealed = try EnvelopeSealer.encrypt(archive, to: recipients, cipher: .aes256GCM)
         let directory = "\(home.layout.packs)/\(record.ref)"
-        if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw StorageError.errno("cannot create", directory) }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw StorageError.errno("cannot create", directory) }
         let name = "pack-\(number).p7m"
         try DurableFile.write(sealed, to: directory, name: name, mode: 0o440)
         let sha256 = SHA256.hex(sealed)

@@ -34,7 +34,7 @@ extension Pipeline {
             if !ok { failure = .errno("cannot write", temporary); break copy }
         }
         if failure == nil, fsync(out) != 0 { failure = .errno("cannot fsync", temporary) }
-        if failure == nil { fchmod(out, 0o444) }
+        if failure == nil { fchmod(out, 0o440) }
         close(out)
         if let failure { unlink(temporary); throw failure }
         let sha256 = hasher.finalizeHex()

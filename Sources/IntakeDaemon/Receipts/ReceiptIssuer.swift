@@ -65,14 +65,14 @@ public final class ReceiptIssuer: Sendable {
     public func issue(for outcome: Outcome, syncs: GroupSync? = nil) throws -> String? {
         guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
         let directory = "\(home.layout.receipts)/\(receipt.agencyId)"
-        if mkdir(directory, 0o750) != 0 && errno != EEXIST {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw StorageError.errno("cannot create", directory)
         }
-        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o640,
+        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o440,
                               syncs: syncs)
         if let signedReceipt = outcome.signedReceipt {
             // RFC 2634: the agency asked for a signed receipt bound to its own signature.
-            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o640,
+            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o440,
                                   syncs: syncs)
         }
         return "\(directory)/\(receipt.envelopeSha256).receipt"

@@ -19,7 +19,7 @@ public final class CheckpointPublisher: Sendable {
     /// from several channels at once appends each checkpoint once, in order.
     private let published = Mutex<Int>(-1)
 
-    public var logPath: String { home.layout.path("checkpoints.log") }
+    public var logPath: String { home.layout.checkpointsLog }
 
     /// `command` gives the current checkpoint command (settings can be reloaded);
     /// `onPublished` is told the tree size of each checkpoint published.
@@ -55,9 +55,10 @@ public final class CheckpointPublisher: Sendable {
     }
 
     private func append(_ notes: [String]) throws(StorageError) {
-        let fd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        let fd = open(logPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else { throw .errno("cannot open", logPath) }
         defer { close(fd) }
+        fchmod(fd, 0o640)  // whatever the umask, or an older home's 0644
         try DurableFile.writeAll(Array(notes.map { $0 + "\n" }.joined().utf8), to: fd, path: logPath)
         guard fsync(fd) == 0 else { throw .errno("cannot fsync", logPath) }
     }

@@ -30,7 +30,7 @@ public enum DurableFile {
     /// (its directory fsynced) by `syncs.flush()`.
     /// Returns false when the file already existed and was kept as it was.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o444,
+    public static func write(_ bytes: [UInt8], to directory: String, name: String, mode: UInt32 = 0o440,
                              skipIfExists: Bool = false, syncs: GroupSync? = nil) throws(StorageError) -> Bool {
         let path = "\(directory)/\(name)"
         if skipIfExists, syncs?.isPending(path) == true { return false }  // written earlier in this group

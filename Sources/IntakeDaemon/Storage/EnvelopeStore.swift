@@ -15,7 +15,7 @@ public struct EnvelopeStore: Sendable {
     /// Returns the path it created, or nil when the same bytes were already kept.
     @discardableResult
     public func keep(_ bytes: [UInt8], sha256: String, syncs: GroupSync? = nil) throws(StorageError) -> String? {
-        try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs)
+        try DurableFile.write(bytes, to: layout.store, name: "\(sha256).p7m", mode: 0o440, skipIfExists: true, syncs: syncs)
             ? storedPath(sha256) : nil
     }
 
@@ -47,7 +47,7 @@ public struct EnvelopeStore: Sendable {
     @discardableResult
     public func quarantine(_ bytes: [UInt8], sha256: String, record: Record, syncs: GroupSync? = nil) throws(StorageError) -> [String] {
         var created: [String] = []
-        if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o444, skipIfExists: true, syncs: syncs) {
+        if try DurableFile.write(bytes, to: layout.quarantine, name: "\(sha256).p7m", mode: 0o440, skipIfExists: true, syncs: syncs) {
             created.append(quarantinedPath(sha256))
         }
         if try writeRecord(record, name: sha256, syncs: syncs) { created.append("\(layout.quarantine)/\(sha256).json") }
@@ -57,7 +57,7 @@ public struct EnvelopeStore: Sendable {
     @discardableResult
     func writeRecord(_ record: Record, name: String, syncs: GroupSync? = nil) throws(StorageError) -> Bool {
         try DurableFile.write(Array((PrettyJSON.encode(record.json) + "\n").utf8), to: layout.quarantine,
-                              name: "\(name).json", mode: 0o444, skipIfExists: true, syncs: syncs)
+                              name: "\(name).json", mode: 0o440, skipIfExists: true, syncs: syncs)
     }
 
     /// An input written durably to a temporary name in `store/` as soon as it is hashed, so
@@ -94,7 +94,7 @@ public struct EnvelopeStore: Sendable {
 
     public func stage(_ bytes: [UInt8], sha256: String) throws(StorageError) -> Staged {
         let path = "\(layout.store)/\(DurableFile.temporaryName("stage"))"
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o444)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o440)
         guard fd >= 0 else { throw .errno("cannot create", path) }
         do throws(StorageError) {
             try DurableFile.writeAll(bytes, to: fd, path: path)

@@ -149,6 +149,67 @@ enum Migrations {
         }.joined(separator: "\n")
     }
 
+    /// Every key that makes a row unique, per table: what `INSERT OR REPLACE` would silently
+    /// delete and rewrite. SQLite runs no DELETE trigger for a REPLACE unless the connection
+    /// sets `recursive_triggers`, which the intake's connections do and `sqlite3` does not.
+    static let uniqueKeys: [(table: String, keys: [[String]])] = [
+        ("log_entry", [["idx"], ["input_key"]]), ("log_node", [["level", "idx"]]), ("checkpoint", [["tree_size"]]),
+        ("agency", [["id"]]), ("agency_certificate", [["fingerprint"]]), ("case_file", [["ref"]]),
+        ("case_agency", [["case_ref", "agency_id"]]), ("submission", [["ledger_index"], ["case_ref", "agency_id", "version"]]),
+        ("case_milestone", [["ledger_index"]]), ("case_due", [["ledger_index"]]),
+        ("case_alert", [["ledger_index"], ["case_ref", "kind", "agency_id", "due"]]), ("pack", [["ledger_index"], ["case_ref", "number"]]),
+    ]
+
+    /// The event each index-table row stands for, as a condition on the log entry `e` at the
+    /// row's `ledger_index` (the entry is canonical JSON text, so `json_extract` reads it).
+    static let mirrors: [(table: String, condition: String)] = [
+        ("agency", "e.kind = 'agency-registered' AND \(field("agencyId")) = NEW.id AND \(field("agencyName")) = NEW.name"),
+        ("agency_certificate", "e.kind IN ('agency-registered', 'agency-certificate-added') AND \(field("agencyId")) = NEW.agency_id AND \(field("certificateSha256")) = NEW.fingerprint"),
+        ("case_file", "e.kind = 'case-opened' AND \(field("caseRef")) = NEW.ref AND \(field("referred")) = NEW.referred"
+            + " AND \(field("due.requests")) IS NEW.due_requests AND \(field("due.returns")) IS NEW.due_returns"
+            + " AND \(field("due.meeting")) IS NEW.due_meeting AND \(field("due.panel")) IS NEW.due_panel"),
+        ("case_agency", "e.kind = 'agency-expected' AND \(field("caseRef")) = NEW.case_ref AND \(field("agencyId")) = NEW.agency_id"),
+        ("submission", "e.kind = 'submission-accepted' AND \(field("caseRef")) = NEW.case_ref AND \(field("agencyId")) = NEW.agency_id"
+            + " AND \(field("version")) = NEW.version AND \(field("envelopeSha256")) = NEW.envelope_sha256"
+            + " AND \(field("contentSha256")) = NEW.content_sha256 AND \(field("receivedAt")) = NEW.received_at"
+            + " AND \(field("complete")) = NEW.complete AND \(field("channel")) = NEW.channel"),
+        ("case_milestone", "e.kind = NEW.kind AND \(field("caseRef")) = NEW.case_ref"
+            + " AND (CASE NEW.kind WHEN 'meeting-recorded' THEN \(field("held")) ELSE \(field("on")) END) = NEW.on_date"),
+        ("case_due", "e.kind = 'due-date-set' AND \(field("caseRef")) = NEW.case_ref AND \(field("milestone")) = NEW.milestone AND \(field("due")) = NEW.due"),
+        ("case_alert", "e.kind = NEW.kind AND \(field("caseRef")) = NEW.case_ref AND \(field("due")) = NEW.due"
+            + " AND COALESCE(\(field("agencyId")), '') = NEW.agency_id"),
+        ("pack", "e.kind = 'pack-released' AND \(field("caseRef")) = NEW.case_ref AND \(field("pack")) = NEW.number AND \(field("packSha256")) = NEW.sha256"),
+    ]
+
+    static func field(_ path: String) -> String { "json_extract(CAST(e.entry AS TEXT), '$.\(path)')" }
+
+    /// v3 (issue 12): no row replaced, no index row without the log event it stands for, and
+    /// log entries only appended at the end.
+    static var v3: String {
+        let noReplace = uniqueKeys.map { table, keys in
+            let exists = keys.map { key in
+                "EXISTS (SELECT 1 FROM \(table) WHERE " + key.map { "\($0) = NEW.\($0)" }.joined(separator: " AND ") + ")"
+            }.joined(separator: " OR ")
+            return """
+            CREATE TRIGGER \(table)_no_replace BEFORE INSERT ON \(table) WHEN \(exists)
+            BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: \(table) rows cannot be replaced'); END;
+            """
+        }
+        let mirrored = mirrors.map { table, condition in
+            """
+            CREATE TRIGGER \(table)_mirrors_log BEFORE INSERT ON \(table)
+            WHEN NOT EXISTS (SELECT 1 FROM log_entry e WHERE e.idx = NEW.ledger_index AND \(condition))
+            BEGIN SELECT RAISE(ABORT, 'the intake ledger: a \(table) row must stand for the log event at its ledger_index'); END;
+            """
+        }
+        let appendOnly = """
+            CREATE TRIGGER log_entry_at_the_end BEFORE INSERT ON log_entry
+            WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entry)
+            BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: log entries are added at the end, with no gap'); END;
+            """
+        return (noReplace + mirrored + [appendOnly]).joined(separator: "\n")
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -158,6 +219,9 @@ enum Migrations {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
             try db.execute(sql: triggers(v2Tables))
+        }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
         }
         return migrator
     }

@@ -24,6 +24,7 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
         let opened = try home.open()
+        try Failure.report { try opened.ledger.requireIndexTablesAgree() }
         let pipeline = try Failure.report { try Pipeline(home: opened, clock: SystemClock.now) }
         EnvelopeStore(layout: opened.layout).sweepTemporaries()
         var failed = 0

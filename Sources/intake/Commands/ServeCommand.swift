@@ -123,6 +123,8 @@ struct ServeCommand: AsyncParsableCommand {
         let opened = try home.open()
         let lock = try Failure.report { try HomeLock(layout: opened.layout) }
         do {
+            // Decisions rest on the index tables: refuse to start on tables the log does not back.
+            try Failure.report { try opened.ledger.requireIndexTablesAgree() }
             LoggingSystem.bootstrap { LogfmtHandler(label: $0, clock: SystemClock.now) }
             let runtime = try Failure.report { try Runtime(home: opened, clock: SystemClock.now) }
             EnvelopeStore(layout: opened.layout).sweepTemporaries()
