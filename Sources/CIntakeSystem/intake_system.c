@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "intake_system.h"
+
+#include <fcntl.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -60,4 +63,8 @@ int intake_install_crash_handlers(void) {
         if (sigaction(crash_signals[i], &action, NULL) != 0) return -1;
     }
     return 0;
+}
+
+int intake_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }

@@ -35,18 +35,23 @@ extension Ledger {
     public func recordAlerts(_ alerts: [DeadlineAlert], at now: UTCInstant) throws -> [(DeadlineAlert, Int)] {
         guard !alerts.isEmpty else { return [] }
         return try pool.write { db in
-            var recorded: [(DeadlineAlert, Int)] = []
-            for alert in alerts {
+            var new: [DeadlineAlert] = []
+            var seen = Set<DeadlineAlert>()
+            for alert in alerts where seen.insert(alert).inserted {
                 let exists = try Bool.fetchOne(db.cachedStatement(sql: """
                     SELECT EXISTS(SELECT 1 FROM case_alert WHERE case_ref = ? AND kind = ? AND agency_id = ? AND due = ?)
                     """), arguments: [alert.caseRef, alert.kind.rawValue, alert.agencyId ?? "", alert.due.description]) ?? false
-                guard !exists else { continue }
-                let index = try append([.alert(alert, at: now)], db, at: now)[0]
+                if !exists { new.append(alert) }
+            }
+            guard !new.isEmpty else { return [] }
+            // One append (one checkpoint) for them all: a first start on thousands of old cases
+            // records its alerts in one transaction.
+            let indices = try append(new.map { .alert($0, at: now) }, db, at: now)
+            for (alert, index) in zip(new, indices) {
                 try db.cachedStatement(sql: "INSERT INTO case_alert (ledger_index, case_ref, kind, agency_id, due) VALUES (?, ?, ?, ?, ?)")
                     .execute(arguments: [index, alert.caseRef, alert.kind.rawValue, alert.agencyId ?? "", alert.due.description])
-                recorded.append((alert, index))
             }
-            return recorded
+            return Array(zip(new, indices))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 public import IntakeCore
 
@@ -30,8 +31,21 @@ extension Ledger {
                     CaseSnapshot.LatestReturn(version: $0.version, contentSha256: $0.contentSha256, ledgerIndex: $0.ledgerIndex)
                 }
                 snapshot = CaseSnapshot(ref: ref, closed: record.isClosed, expectedAgencies: Set(record.agencies), latest: latest)
+                // Every version this agency had accepted, and when the latest was signed.
+                for row in try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT version, content_sha256, ledger_index FROM submission WHERE case_ref = ? AND agency_id = ? ORDER BY version
+                    """), arguments: [ref, agency]) {
+                    let version = CaseSnapshot.LatestReturn(version: row["version"], contentSha256: row["content_sha256"],
+                                                            ledgerIndex: row["ledger_index"])
+                    if snapshot?.accepted[version.contentSha256] == nil { snapshot?.accepted[version.contentSha256] = version }
+                }
+                if let latest, let entry = try Data.fetchOne(db.cachedStatement(sql: "SELECT entry FROM log_entry WHERE idx = ?"),
+                                                              arguments: [latest.ledgerIndex]).map({ [UInt8]($0) }),
+                   let signed = LedgerEvent.parse(entry: entry)?["signingTime"]?.stringValue {
+                    snapshot?.latestSigningTime = UTCInstant(rfc3339: signed)?.secondsSinceEpoch
+                }
             }
-            let decision = SubmissionPolicy.decide(opened, case: snapshot)
+            let decision = SubmissionPolicy.decide(opened, case: snapshot, receivedAt: facts.receivedAt.secondsSinceEpoch)
             try persist(decision.disposition)
             let events = SubmissionPolicy.events(for: decision, facts: facts, opened: opened, at: now)
             let indices = try ledger.append(events, db, inputKey: inputKey, at: now, sign: false)

@@ -53,6 +53,18 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The origin line of the latest stored checkpoint of the ledger at `path`, read-only; nil
+    /// when there is none (for a read-only command whose intake.toml cannot be read).
+    public static func storedOrigin(path: String) -> String? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        defer { try? queue.close() }
+        let note = try? queue.read { db in try String.fetchOne(db, sql: "SELECT note FROM checkpoint ORDER BY tree_size DESC LIMIT 1") }
+        guard let text = note ?? nil, let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !line.isEmpty else { return nil }
+        return String(line)
+    }
+
     // MARK: - The Merkle log
 
     /// The number of leaves.

@@ -40,6 +40,10 @@ public struct LedgerAudit: Sendable {
         public var sha256: String
         public var inStore: Bool
         public var unopened: Bool
+        /// A rejection whose bytes were not kept (the quarantine was full): only its record is.
+        public var recordOnly: Bool = false
+        /// SHA-256 of the kept prefix of a larger input, when only a prefix was kept.
+        public var keptSha256: String?
     }
 
     public var treeSize = 0
@@ -344,7 +348,7 @@ extension Ledger {
     public func indexTableFindings(maxFindings: Int = 5) throws -> [LedgerAudit.Finding] {
         try pool.read { db in
             let kinds: [LedgerEvent.Kind] = [.submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-                                             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon,
+                                             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue,
                                              .packReleased]
             let list = kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             var events: [Int: LedgerEvent] = [:]
@@ -394,14 +398,16 @@ extension Ledger {
         case .submissionAccepted, .submissionDuplicate, .submissionRejected:
             if let sha = event["envelopeSha256"]?.stringValue {
                 audit.envelopes.append(.init(index: index, sha256: sha, inStore: event.kind != .submissionRejected,
-                                             unopened: event["unopened"]?.boolValue == true))
+                                             unopened: event["unopened"]?.boolValue == true,
+                                             recordOnly: event["keptBytes"]?.intValue == 0,
+                                             keptSha256: event["keptSha256"]?.stringValue))
             }
         default:
             break
         }
         switch event.kind {
         case .submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .packReleased:
+             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue, .packReleased:
             events[index] = event
         default:
             break
@@ -459,7 +465,7 @@ extension Ledger {
         try check("case_due", [.dueDateSet]) { row, event in
             row["case_ref"] == string(event, "caseRef") && row["milestone"] == string(event, "milestone") && row["due"] == string(event, "due")
         }
-        try check("case_alert", [.returnOverdue, .meetingDueSoon, .panelDueSoon]) { row, event in
+        try check("case_alert", [.returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue]) { row, event in
             row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue && row["due"] == string(event, "due")
                 && row["agency_id"] == (string(event, "agencyId") ?? "")
         }

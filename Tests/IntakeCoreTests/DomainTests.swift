@@ -169,6 +169,48 @@ private let submissionFacts = SubmissionFacts(channel: "drop", envelopeSha256: h
         #expect(!message.contains("/chronology/5/"))
     }
 
+    /// Issue 12, item 5: re-posting any version the agency already had accepted is a
+    /// duplicate of that version, never a new one (no rollback to an earlier return).
+    @Test func anEarlierVersionReSentIsADuplicateOfThatVersion() {
+        let v1 = CaseSnapshot.LatestReturn(version: 1, contentSha256: hex("content:v1"), ledgerIndex: 7)
+        let v2 = CaseSnapshot.LatestReturn(version: 2, contentSha256: hex("content:v2"), ledgerIndex: 9)
+        var state = snapshot(latest: v2)
+        state.accepted = [v1.contentSha256: v1, v2.contentSha256: v2]
+        #expect(SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v1"), case: state) == .duplicate(of: v1))
+        #expect(SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v2"), case: state) == .duplicate(of: v2))
+        guard case .accept(3, 2, _) = SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v3"), case: state) else {
+            Issue.record("a new content is version 3")
+            return
+        }
+    }
+
+    /// Issue 12, item 5: a new version's signing time is after the latest version's, not in
+    /// the future (beyond the skew) and not before its certificate's notBefore.
+    @Test func signingTimesThatCannotBeANewVersionAreRefused() {
+        let v1 = CaseSnapshot.LatestReturn(version: 1, contentSha256: hex("content:v1"), ledgerIndex: 7)
+        var state = snapshot(latest: v1)
+        state.latestSigningTime = 1_000_000
+        func decide(signed: Int64?, notBefore: Int64 = 0, received: Int64 = 2_000_000) -> SubmissionDecision {
+            var opened = openedReturn(returnDocument(), signer: "police", content: "v2")
+            opened.signingTime = signed
+            opened.signerNotBefore = notBefore
+            return SubmissionPolicy.decide(opened, case: state, receivedAt: received)
+        }
+        func rejected(_ decision: SubmissionDecision, _ words: String) -> Bool {
+            if case .reject(.invalidReturn, let message) = decision { return message.contains(words) }
+            return false
+        }
+        #expect(rejected(decide(signed: 999_999), "before version 1"))
+        #expect(rejected(decide(signed: 2_000_301), "in the future"))
+        #expect(rejected(decide(signed: 1_500_000, notBefore: 1_600_000), "before the signing certificate was valid"))
+        #expect(rejected(decide(signed: nil), "no signing time"))
+        for ok in [decide(signed: 1_000_000), decide(signed: 2_000_300)] {
+            guard case .accept(2, 1, _) = ok else { Issue.record("\(ok)"); continue }
+        }
+        state.latestSigningTime = nil
+        guard case .accept(2, 1, _) = decide(signed: nil) else { Issue.record("no times at all: accepted"); return }
+    }
+
     @Test func caseReferenceIsTheReturnsOwn() {
         #expect(SubmissionPolicy.caseReference(for: openedReturn(returnDocument(caseRef: "LSCP-2026-7"), signer: nil)) == "LSCP-2026-7")
         #expect(SubmissionPolicy.caseReference(for: openedReturn(nil, signer: "police")) == nil)
@@ -352,7 +394,7 @@ private let submissionFacts = SubmissionFacts(channel: "drop", envelopeSha256: h
         #expect(Set(LedgerEvent.Kind.allCases.map(\.rawValue)) == [
             "agency-registered", "agency-certificate-added", "case-opened", "agency-expected", "submission-accepted",
             "submission-rejected", "submission-duplicate", "return-superseded", "meeting-recorded", "panel-notified",
-            "due-date-set", "return-overdue", "meeting-due-soon", "panel-due-soon", "pack-released", "scoping-requested",
+            "due-date-set", "return-overdue", "meeting-due-soon", "panel-due-soon", "meeting-overdue", "panel-overdue", "pack-released", "scoping-requested",
             "calendar-imported",
         ])
     }

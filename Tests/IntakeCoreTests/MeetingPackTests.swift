@@ -106,6 +106,27 @@ private func pack(_ number: Int, returns: [Int], override: Bool = false) -> Pack
         #expect(status(record, today: march(21)).workingDaysLeft(.panel, calendar: calendar) == 1)
     }
 
+    /// Issue 12, item 13: a deadline already past is overdue, never "due soon" (which said for
+    /// ever that it could still be met); one still ahead is due soon, then overdue once it passes.
+    @Test func passedMeetingAndPanelDeadlinesAreOverdueNotDueSoon() {
+        let record = CaseRecord(ref: ref, referred: referral, agencies: ["police", "health"], latest: ["police": returned(1, index: 5)])
+        let march = { LocalDate(year: 2026, month: 3, day: $0)! }
+        // Meeting due 19 March, Panel 23 March. First seen on 1 April: both passed.
+        let late = DeadlineAlert.due(for: status(record, today: march(31)), calendar: calendar, soon: 2, raised: [])
+        #expect(Set(late) == [DeadlineAlert(kind: .returnOverdue, caseRef: ref, agencyId: "health", due: march(12)),
+                              DeadlineAlert(kind: .meetingOverdue, caseRef: ref, due: march(19)),
+                              DeadlineAlert(kind: .panelOverdue, caseRef: ref, due: march(23))])
+        // Seen in time: due soon on 17 March, overdue on 20 March, and nothing twice.
+        let soon = DeadlineAlert.due(for: status(record, today: march(17)), calendar: calendar, soon: 2, raised: [])
+        #expect(soon.contains(DeadlineAlert(kind: .meetingDueSoon, caseRef: ref, due: march(19))))
+        let after = DeadlineAlert.due(for: status(record, today: march(20)), calendar: calendar, soon: 2, raised: Set(soon))
+        #expect(after.contains(DeadlineAlert(kind: .meetingOverdue, caseRef: ref, due: march(19))))
+        #expect(!after.contains { $0.kind == .meetingDueSoon })
+        // On the deadline day itself it is still due (today), not overdue.
+        let onTheDay = DeadlineAlert.due(for: status(record, today: march(19)), calendar: calendar, soon: 2, raised: [])
+        #expect(onTheDay.contains(DeadlineAlert(kind: .meetingDueSoon, caseRef: ref, due: march(19))))
+    }
+
     @Test func meetingHeldAndClosedCasesRaiseLess() {
         let march = { LocalDate(year: 2026, month: 3, day: $0)! }
         var record = CaseRecord(ref: ref, referred: referral, agencies: ["police"], latest: ["police": returned(1, index: 5)])
@@ -147,13 +168,39 @@ private func pack(_ number: Int, returns: [Int], override: Bool = false) -> Pack
 
     @Test(arguments: [
         ("../../etc/passwd", 0, "01-_.._etc_passwd"), (".hidden", 1, "02-hidden"), ("report 1.pdf", 9, "10-report_1.pdf"),
-        ("", 0, "01-attachment"), ("<script>.html", 2, "03-_script_.html"), ("résumé.doc", 0, "01-r_sum_.doc"),
+        ("", 0, "01-attachment"), ("<script>.html", 2, "03-_script_.html.txt"), ("résumé.doc", 0, "01-r_sum_.doc"),
     ])
     func attachmentNamesStayInTheirFolder(name: String, position: Int, expected: String) throws {
         let attachment = ScopingReturn.Attachment(name: name, mediaType: "application/pdf", data: [1, 2, 3])
         let file = MeetingPack.attachmentFile(attachment, position: position)
         #expect(file == expected)
         #expect(!file.contains("/") && !file.hasPrefix("."))
+    }
+
+    /// Issue 12, item 12: no attachment comes out of the pack as active content, and no name
+    /// hides its extension behind a right-to-left override.
+    @Test(arguments: [
+        ("page.html", "application/octet-stream", "01-page.html.txt"),
+        ("drawing.SVG", "image/png", "01-drawing.SVG.txt"),
+        ("notes.pdf", "text/html; charset=utf-8", "01-notes.pdf.txt"),
+        ("report\u{202E}gnp.exe", "image/png", "01-report_gnp.exe.txt"),
+        ("minutes.pdf", "application/pdf", "01-minutes.pdf"),
+    ])
+    func activeAttachmentsOpenAsText(name: String, mediaType: String, expected: String) {
+        let attachment = ScopingReturn.Attachment(name: name, mediaType: mediaType, data: [1])
+        #expect(MeetingPack.attachmentFile(attachment, position: 0) == expected)
+        var document = ScopingReturn(caseRef: ref, agencyId: "police")
+        document.attachments = [attachment]
+        let input = MeetingPack.Input(
+            partnership: "P", status: CaseStatus(record: CaseRecord(ref: ref, referred: referral, agencies: ["police"]),
+                                                 timescales: Settings.Timescales(), calendar: calendar, today: referral),
+            number: 1, releasedAt: UTCInstant(secondsSinceEpoch: 1_772_442_000), overrideReason: nil, missing: [],
+            returns: [MeetingPack.Return(agencyId: "police", record: returned(1, index: 5), content: [], document: document, tlogProof: "")],
+            checkpoint: "", calendar: calendar)
+        let html = MeetingPackHTML.render(input)
+        #expect(!html.unicodeScalars.contains { EscapedName.isDeceptive($0) }, "no bidirectional override reaches the page")
+        if name.contains("\u{202E}") { #expect(html.contains("report\\u{202E}gnp.exe")) }
+        #expect(html.contains("Could run code if opened") == expected.hasSuffix(".txt"))
     }
 
     @Test func hostileAgencyTextIsEscaped() {

@@ -49,6 +49,7 @@ import Testing
             max_envelope_bytes = 4_294_967_296
             allow_cbc = false
             allow_rsa_pkcs1v15 = false
+            max_quarantine_bytes = 1099511627776
             [pack]
             auto_release = false
             [listen]
@@ -56,6 +57,7 @@ import Testing
             tcp = "127.0.0.1:8480"
             group = "intake-upload"
             max_connections = 10
+            max_connections_per_peer = 4
             max_concurrent = 2
             max_body_memory = 1048576
             request_timeout = 5
@@ -73,10 +75,11 @@ import Testing
         let expected = Settings(
             partnership: #"Westshire & Eastshire "Joint" Partnership"#, origin: "intake.west-east.example",
             timescales: .init(requests: 1, returns: 0, meeting: 100, panel: 14, panelAfterMeeting: 3),
-            policy: .init(maxEnvelopeBytes: 4 << 30, allowCBC: false, allowRSAPKCS1v15: false),
+            policy: .init(maxEnvelopeBytes: 4 << 30, allowCBC: false, allowRSAPKCS1v15: false, maxQuarantineBytes: 1 << 40),
             pack: .init(autoRelease: false),
             listen: .init(unix: "run/intake.sock", tcp: "127.0.0.1:8480", group: "intake-upload", maxConnections: 10,
-                          maxConcurrent: 2, maxBodyMemory: 1 << 20, requestTimeout: 5, rate: 3, burst: 4, rejectionsPerHour: 6),
+                          maxConcurrent: 2, maxBodyMemory: 1 << 20, requestTimeout: 5, rate: 3, burst: 4, rejectionsPerHour: 6,
+                          maxConnectionsPerPeer: 4),
             calendar: .init(division: "scotland"), daemon: .init(shutdownGrace: 7),
             alerts: .init(soon: 3, command: "mail -s alert unit@example.org"))
         let settings = try Settings.parse(text)
@@ -95,8 +98,8 @@ import Testing
         #expect(try Settings.parse(file) == Settings(partnership: partnership, origin: origin))
         // It documents every setting.
         for key in ["partnership", "origin", "[timescales]", "requests", "returns", "meeting", "panel",
-                    "panel_after_meeting", "[policy]", "max_envelope_bytes", "allow_cbc", "allow_rsa_pkcs1v15",
-                    "[pack]", "auto_release", "[listen]", "unix", "tcp", "group", "max_connections", "max_concurrent",
+                    "panel_after_meeting", "[policy]", "max_envelope_bytes", "max_quarantine_bytes", "allow_cbc", "allow_rsa_pkcs1v15",
+                    "[pack]", "auto_release", "[listen]", "unix", "tcp", "group", "max_connections", "max_connections_per_peer", "max_concurrent",
                     "max_body_memory", "request_timeout", "rate", "burst", "rejections_per_hour", "[calendar]", "division",
                     "[ledger]", "checkpoint_command", "[daemon]", "shutdown_grace", "[alerts]", "soon", "command"] {
             #expect(file.contains("\n" + key + " = ") || file.contains("\n" + key + "\n"), "\(key)")

@@ -17,4 +17,8 @@ final class LogLines: LogHandler, @unchecked Sendable {
     }
 
     var messages: [String] { lines.withLock { $0.map(\.message) } }
+    /// Each message with its metadata as text.
+    var entries: [(message: String, metadata: [String: String])] {
+        lines.withLock { $0.map { ($0.message, $0.metadata.mapValues { "\($0)" }) } }
+    }
 }

@@ -28,6 +28,36 @@ import Testing
                                     channel: "drop")
     }
 
+    /// Issue 12, item 5: a burst of new versions makes at most two packs, not one each. Twelve
+    /// police versions wait in drop/new when `serve` starts (health and education are in):
+    /// every one of them completes the set, but releases for one case coalesce, and the last
+    /// pack holds the latest version.
+    @Test(.timeLimit(.minutes(2)))
+    func aBurstOfVersionsMakesAtMostTwoPacks() async throws {
+        let test = try home()
+        for agency in ["health", "education"] { _ = try submit(test, agency) }
+        var latest = ""
+        for index in 0..<12 {
+            let envelope = try test.cliSeal(TestHome.returnJSON(agency: "police", note: "burst \(index)"), agency: "police")
+            latest = SHA256.hex(envelope)
+            _ = try test.drop(envelope, name: String(format: "%02d.p7m", index))
+        }
+        let serve = try ServeChild(root: test.layout.root, log: "\(test.layout.root)/serve.log")
+        #expect(await serve.waitUntilServing(seconds: 30), "\(serve.logTail)")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, !test.files(in: test.layout.dropNew).isEmpty || !serve.logText.contains("meeting pack released") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(2))  // any second release
+        let killed = await serve.stop(grace: 20)
+        #expect(!killed, "\(serve.logTail)")
+        let record = try #require(try test.home.ledger.caseRecord(TestHome.caseRef))
+        #expect(record.latest["police"]?.version == 12 && record.latest["police"]?.envelopeSha256 == latest)
+        #expect((1...2).contains(record.packs.count), "\(record.packs.count) packs for a burst of 12 versions")
+        let last = try #require(record.packs.last)
+        #expect(last.returnIndices.contains(try #require(record.latest["police"]?.ledgerIndex)), "the last pack has the latest version")
+    }
+
     /// Decrypts `pack` as the chair with stock openssl and unzips it; returns the folder.
     func open(_ pack: String) throws -> URL {
         let name = "pack-\(UUID().uuidString)"
@@ -181,6 +211,43 @@ import Testing
         try await running.value
         #expect(lines.messages.filter { $0 == "meeting pack not released" }.count == 1, "\(lines.messages)")
         #expect(lines.messages.contains("meeting pack released"))
+    }
+
+    /// Issue 12, item 13: a first start on a home with many old open cases (here 30, each with
+    /// three agencies overdue and its meeting and Panel deadlines long past) logs one line per
+    /// case, not one per alert, and runs the alert command 20 times and then one summary.
+    @Test func aFirstStartOnManyOldCasesSaysOneThingPerCase() throws {
+        let runsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("alerts-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: runsDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: runsDirectory) }
+        let test = try TestHome(pki: pki, openCase: false) {
+            $0.replacingOccurrences(of: "\ncommand = \"\"", with: "\ncommand = \"cat > $(mktemp -p \(runsDirectory))\"")
+        }
+        let refs = (1...30).map { String(format: "RR-2025-%03d", $0) }
+        for ref in refs {
+            try test.home.ledger.openCase(ref: ref, referred: LocalDate("2025-01-06")!, agencies: TestHome.agencies, at: SystemClock.now())
+        }
+        let runtime = try Runtime(home: test.home, clock: SystemClock.now)
+        let lines = LogLines()
+        let sweeper = DeadlineSweeper(runtime: runtime, logger: Logger(label: "test") { _ in lines })
+        let raised = sweeper.sweep(today: LocalDate("2026-12-07")!)
+        #expect(raised.count == 30 * 5, "three returns, the meeting and the Panel overdue, per case")
+        #expect(Set(raised.map(\.kind)) == [.returnOverdue, .meetingOverdue, .panelOverdue])
+        #expect(lines.messages.filter { $0 == "deadline" }.count == 30, "one line per case")
+        #expect(lines.messages.filter { $0 == "alerts held back" }.count == 1)
+        #expect(sweeper.sweep(today: LocalDate("2026-12-07")!).isEmpty, "raised once")
+        func runs() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).compactMap {
+                try? String(contentsOfFile: "\(runsDirectory)/\($0)", encoding: .utf8)
+            }.filter { $0.hasSuffix("\n") }
+        }
+        for _ in 0..<200 where runs().count < 21 { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.3)  // nothing more comes
+        let made = runs()
+        #expect(made.count == 21, "20 cases, then one summary: \(made.count)")
+        #expect(made.filter { $0.contains("\"kind\":\"alerts-held\"") && $0.contains("\"cases\":10") }.count == 1)
+        #expect(made.filter { !$0.contains("alerts-held") }.allSatisfy { $0.split(separator: "\n").count == 5 }, "five JSON lines per case")
+        #expect(try HomeAudit.run(test.home).findings.isEmpty)
     }
 
     @Test func alertsAreRaisedOnceAndDueDatesChange() throws {

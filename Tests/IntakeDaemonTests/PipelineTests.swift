@@ -80,6 +80,32 @@ let sharedPKI: TestPKI = {
         #expect(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest["police"]?.version == 2)
     }
 
+    /// Issue 12, item 5: re-posting an agency's earlier, incomplete version after its
+    /// correction is a duplicate of version 1, not version 3; an envelope signed before the
+    /// latest version is refused; the corrected return stays the latest. (A signing time in
+    /// the future or before the certificate: `SubmissionPolicyDecisionTests`.)
+    @Test func oldEnvelopesCannotRollAReturnBack() throws {
+        let test = try TestHome(pki: pki)
+        let pipeline = try test.pipeline()
+        let v1 = try test.cliSeal(TestHome.returnJSON(agency: "police", complete: false), agency: "police")
+        let older = try test.cliSeal(TestHome.returnJSON(agency: "police", note: "signed early, sent late"), agency: "police")
+        Thread.sleep(forTimeInterval: 1.1)  // signingTime has whole seconds
+        #expect(try pipeline.process(v1, channel: "ingest").status == .acceptedIncomplete)
+        let v2 = try pipeline.process(test.cliSeal(TestHome.returnJSON(agency: "police", note: "corrected"), agency: "police"), channel: "ingest")
+        #expect(v2.status == .accepted && v2.version == 2)
+        for _ in 0..<3 {
+            let replayed = try pipeline.process(v1, channel: "ingest")
+            #expect(replayed.status == .duplicate && replayed.version == 1, "\(replayed.message)")
+        }
+        let late = try pipeline.process(older, channel: "ingest")
+        try expect(late, .invalidReturn, in: test)
+        #expect(late.message.contains("before version 2"), "\(late.message)")
+        let latest = try #require(try test.home.ledger.caseRecord(TestHome.caseRef)?.latest["police"])
+        #expect(latest.version == 2 && latest.completeness.isComplete)
+        let event = try #require(try test.home.ledger.entry(at: v2.ledgerIndex).flatMap(LedgerEvent.parse(entry:)))
+        #expect(event["signingTime"]?.stringValue != nil)
+    }
+
     @Test(arguments: ["DER", "PEM", "SMIME"])
     func everyEncodingFromStockOpenSSL(outform: String) throws {
         let test = try TestHome(pki: pki)

@@ -28,6 +28,7 @@ final class RunningSocket: @unchecked Sendable {
         let (ready, continuation) = AsyncStream<Void>.makeStream()
         let server = HTTPServer(api: api, listeners: listeners, logger: logger, requestTimeout: .seconds(settings.listen.requestTimeout),
                                 shutdownGrace: .seconds(settings.daemon.shutdownGrace), maxConnections: settings.listen.maxConnections,
+                                maxConnectionsPerPeer: settings.listen.maxConnectionsPerPeer,
                                 onReady: { _ in continuation.yield(); continuation.finish() })
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
         self.group = group

@@ -793,10 +793,12 @@ extension LedgerMerkleLogTests {
         #expect(third.version == 3)
         latest = try #require(try fixture.ledger.caseRecord(caseRef)?.latest["police"])
         #expect(latest.version == 3 && latest.completeness == .complete)
-        // Resending v1's content after v3 makes version 4: only the latest counts as duplicate.
+        // Resending v1's content after v3 is a duplicate of version 1 (issue 12): an earlier
+        // envelope never rolls the return back.
         let (fourth, _) = try record(fixture, v1, label: "v1-again", at: instant(400))
-        #expect(fourth.kind == .submissionAccepted && fourth.version == 4)
-        #expect(try count("submission", fixture.ledger) == 4)
+        #expect(fourth.kind == .submissionDuplicate && fourth.version == 1)
+        #expect(try count("submission", fixture.ledger) == 3)
+        #expect(try fixture.ledger.caseRecord(caseRef)?.latest["police"]?.version == 3)
         try expectConsistentLog(fixture)
     }
 

@@ -25,4 +25,8 @@ long long intake_core_limit(void);
  * dump when intake_disable_core_dumps has run. Returns 0, or -1 with errno set. */
 int intake_install_crash_handlers(void);
 
+/* pipe2(fds, O_CLOEXEC) (Glibc's module hides pipe2): both ends close-on-exec from the start,
+ * so that no command started on another thread inherits them. Returns 0, or -1 with errno. */
+int intake_pipe_cloexec(int fds[2]);
+
 #endif

@@ -5,22 +5,31 @@
 /// - `return-overdue`: an expected agency's latest return is not complete and today is past
 ///   the returns deadline (one per agency);
 /// - `meeting-due-soon`: no meeting recorded and the meeting deadline is `soon` working days
-///   away or fewer (or past);
+///   away or fewer, and not yet past;
+/// - `meeting-overdue`: no meeting recorded and the meeting deadline has passed;
 /// - `panel-due-soon`: the Panel not notified and its deadline is `soon` working days away or
-///   fewer (or past).
+///   fewer, and not yet past;
+/// - `panel-overdue`: the Panel not notified and its deadline has passed.
+///
+/// A deadline already past when first seen (a home started after a long stop) raises only its
+/// `-overdue` alert, never a `-due-soon` one that would say it can still be met.
 ///
 /// A closed case (Panel notified) raises nothing.
 public struct DeadlineAlert: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         case returnOverdue = "return-overdue"
         case meetingDueSoon = "meeting-due-soon"
+        case meetingOverdue = "meeting-overdue"
         case panelDueSoon = "panel-due-soon"
+        case panelOverdue = "panel-overdue"
 
         public var eventKind: LedgerEvent.Kind {
             switch self {
             case .returnOverdue: .returnOverdue
             case .meetingDueSoon: .meetingDueSoon
+            case .meetingOverdue: .meetingOverdue
             case .panelDueSoon: .panelDueSoon
+            case .panelOverdue: .panelOverdue
             }
         }
     }
@@ -46,10 +55,18 @@ public struct DeadlineAlert: Sendable, Hashable {
             alerts.append(DeadlineAlert(kind: .returnOverdue, caseRef: status.caseRef, agencyId: agency.agencyId,
                                         due: status.deadlines.returns))
         }
-        if status.meeting == nil, status.workingDaysLeft(.meeting, calendar: calendar) <= soon {
-            alerts.append(DeadlineAlert(kind: .meetingDueSoon, caseRef: status.caseRef, due: status.deadlines.meeting))
+        if status.meeting == nil {
+            let left = status.workingDaysLeft(.meeting, calendar: calendar)
+            if left < 0 {
+                alerts.append(DeadlineAlert(kind: .meetingOverdue, caseRef: status.caseRef, due: status.deadlines.meeting))
+            } else if left <= soon {
+                alerts.append(DeadlineAlert(kind: .meetingDueSoon, caseRef: status.caseRef, due: status.deadlines.meeting))
+            }
         }
-        if status.workingDaysLeft(.panel, calendar: calendar) <= soon {
+        let left = status.workingDaysLeft(.panel, calendar: calendar)
+        if left < 0 {
+            alerts.append(DeadlineAlert(kind: .panelOverdue, caseRef: status.caseRef, due: status.deadlines.panel))
+        } else if left <= soon {
             alerts.append(DeadlineAlert(kind: .panelDueSoon, caseRef: status.caseRef, due: status.deadlines.panel))
         }
         return alerts.filter { !raised.contains($0) }

@@ -21,6 +21,9 @@ public struct LedgerEvent: Sendable, Equatable {
         case returnOverdue = "return-overdue"
         case meetingDueSoon = "meeting-due-soon"
         case panelDueSoon = "panel-due-soon"
+        /// The meeting or Panel deadline passed without the meeting or the notification.
+        case meetingOverdue = "meeting-overdue"
+        case panelOverdue = "panel-overdue"
         /// A meeting pack was released (`packs/REF/pack-N.p7m`).
         case packReleased = "pack-released"
         /// Signed scoping requests were issued to an agency (`intake case requests`).

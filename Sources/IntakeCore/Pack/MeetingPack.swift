@@ -58,9 +58,32 @@ public enum MeetingPack {
         }
     }
 
+    /// Extensions a reader's computer would run or render as active content (a web page, an
+    /// SVG with script, a program, a shortcut) rather than show: such an attachment gets
+    /// `.txt` added, so that it opens as text.
+    public static let activeExtensions: Set<String> = [
+        "html", "htm", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "xslt", "js", "mjs", "hta", "htc",
+        "url", "lnk", "website", "exe", "com", "bat", "cmd", "ps1", "psm1", "vbs", "vbe", "wsf", "wsh", "jse", "scr", "msi",
+        "jar", "reg", "pif", "cpl", "chm", "app", "sh", "desktop", "library-ms", "scf", "iso", "img",
+    ]
+    /// Media types that are active whatever the name says.
+    public static let activeMediaTypes: Set<String> = [
+        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml", "text/javascript",
+        "application/javascript", "application/x-msdownload", "application/hta", "application/x-sh",
+    ]
+
+    /// Whether opening the attachment could run or render active content.
+    public static func isActive(_ attachment: ScopingReturn.Attachment) -> Bool {
+        let name = attachment.name.lowercased()
+        let ext = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last ?? "") : ""
+        let media = String(attachment.mediaType.lowercased().prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" })
+        return activeExtensions.contains(ext) || activeMediaTypes.contains(media)
+    }
+
     /// An attachment's file name inside the archive: its position and a safe form of its name
     /// (letters, digits, `.`, `-`, `_`; no leading dot; at most 80 characters), so that no
-    /// agency-supplied name can point outside its folder.
+    /// agency-supplied name can point outside its folder, or hide its extension behind a
+    /// right-to-left override (which becomes `_`); an active one (`isActive`) ends `.txt`.
     public static func attachmentFile(_ attachment: ScopingReturn.Attachment, position: Int) -> String {
         var safe = String(attachment.name.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
@@ -69,7 +92,7 @@ public enum MeetingPack {
         while safe.hasPrefix(".") { safe.removeFirst() }
         if safe.isEmpty { safe = "attachment" }
         let number = position < 9 ? "0\(position + 1)" : "\(position + 1)"
-        return "\(number)-\(safe.prefix(80))"
+        return "\(number)-\(safe.prefix(80))" + (isActive(attachment) ? ".txt" : "")
     }
 
     public static func manifest(_ input: Input) -> JSONValue {

@@ -148,9 +148,13 @@ public enum MeetingPackHTML {
             html += "<h3>Attachments</h3>\n<table>\n<thead><tr><th scope=\"col\">File in the pack</th><th scope=\"col\">Name given</th>"
                 + "<th scope=\"col\">Type</th><th scope=\"col\">Bytes</th><th scope=\"col\">SHA-256</th></tr></thead>\n<tbody>\n"
             for (position, attachment) in document.attachments.enumerated() {
+                // The name as given, with controls and bidirectional overrides shown as escapes:
+                // "report\u{202E}gnp.exe" must not read as "reportexe.png".
+                let warning = MeetingPack.isActive(attachment)
+                    ? "<br><strong class=\"warning\">Could run code if opened as it was sent: saved with .txt added, to open as text.</strong>" : ""
                 html += "<tr><td><code>\(e("\(item.stem)/\(MeetingPack.attachmentFile(attachment, position: position))"))</code></td>"
-                    + "<td>\(e(attachment.name))</td><td>\(e(attachment.mediaType))</td><td>\(attachment.byteCount)</td>"
-                    + "<td><code class=\"hash\">\(e(attachment.sha256))</code></td></tr>\n"
+                    + "<td>\(e(EscapedName.escape(attachment.name)))\(warning)</td><td>\(e(EscapedName.escape(attachment.mediaType)))</td>"
+                    + "<td>\(attachment.byteCount)</td><td><code class=\"hash\">\(e(attachment.sha256))</code></td></tr>\n"
             }
             html += "</tbody>\n</table>\n"
         }

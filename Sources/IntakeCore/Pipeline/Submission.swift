@@ -10,13 +10,30 @@ public struct SubmissionFacts: Sendable, Equatable {
     /// True for a symlink, FIFO or other non-regular file moved to quarantine unopened:
     /// `envelopeSha256` is then the id it is quarantined under, not a hash of its bytes.
     public var unopened: Bool
+    /// For a rejection, how many of its bytes quarantine/ keeps when not all of them: 0 when
+    /// the quarantine is full (`max_quarantine_bytes`), `max_envelope_bytes` for a larger
+    /// input. nil: all of them.
+    public var keptBytes: Int?
+    /// SHA-256 of the kept bytes when they are a prefix (0 < `keptBytes` < `size`).
+    public var keptSha256: String?
 
-    public init(channel: String, envelopeSha256: String, size: Int, receivedAt: UTCInstant, unopened: Bool = false) {
+    public init(channel: String, envelopeSha256: String, size: Int, receivedAt: UTCInstant, unopened: Bool = false,
+                keptBytes: Int? = nil, keptSha256: String? = nil) {
         self.channel = channel
         self.envelopeSha256 = envelopeSha256
         self.size = size
         self.receivedAt = receivedAt
         self.unopened = unopened
+        self.keptBytes = keptBytes
+        self.keptSha256 = keptSha256
+    }
+
+    /// What a rejection's event says about the bytes it kept.
+    var keptFields: [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        if let keptBytes { fields["keptBytes"] = .int(keptBytes) }
+        if let keptSha256 { fields["keptSha256"] = .string(keptSha256) }
+        return fields
     }
 
     var commonFields: [String: JSONValue] {
@@ -38,6 +55,10 @@ public struct OpenedReturn: Sendable, Equatable {
     /// The agency the signer is pinned to, if any.
     public var signerAgency: String?
     public var verdict: ReturnVerdict
+    /// The signer's signingTime (Unix seconds), if the SignedData carries one.
+    public var signingTime: Int64?
+    /// When the signer's certificate became valid (Unix seconds).
+    public var signerNotBefore: Int64?
 
     public init(contentSha256: String, signerSha256: String, signerAgency: String?, verdict: ReturnVerdict) {
         self.contentSha256 = contentSha256
@@ -54,6 +75,11 @@ public struct CaseSnapshot: Sendable, Equatable {
     public var expectedAgencies: Set<String>
     /// The latest accepted version from the submitting agency, if any.
     public var latest: LatestReturn?
+    /// Every version the agency had accepted for this case, by content SHA-256: content the
+    /// ledger already holds is a duplicate of that version, never a new one.
+    public var accepted: [String: LatestReturn] = [:]
+    /// The latest version's signingTime (Unix seconds), when it carried one.
+    public var latestSigningTime: Int64?
 
     public struct LatestReturn: Sendable, Equatable {
         public var version: Int
@@ -86,8 +112,16 @@ public enum SubmissionDecision: Sendable, Equatable {
 
 /// The rules that turn an opened return into a decision (DESIGN §3–4), in this order:
 /// `unknown-signer`, `invalid-return`, `wrong-agency`, `unknown-case`, `case-closed`,
-/// `agency-not-expected`; then `duplicate` when the content hash equals the latest accepted
-/// version's from the same agency for the same case; else a new version.
+/// `agency-not-expected`; then `duplicate` when the content hash equals any version the same
+/// agency had accepted for the same case (re-posting an earlier version rolls nothing back);
+/// then `invalid-return` when the signing time cannot be right for a new version (below);
+/// else a new version.
+///
+/// Signing time (RFC 5652 signingTime, signed by the agency): a new version must not be
+/// signed more than `signingTimeSkew` seconds after it was received, nor before its
+/// certificate's notBefore, nor before the latest version was signed; and once a version
+/// carried a signing time, later ones must too. So an older envelope replayed after a
+/// correction is refused, whatever its content.
 ///
 /// A policy returns a verdict; it never throws, reads no clock and does no I/O.
 public enum SubmissionPolicy {
@@ -96,7 +130,10 @@ public enum SubmissionPolicy {
         opened.verdict.scopingReturn?.caseRef
     }
 
-    public static func decide(_ opened: OpenedReturn, case snapshot: CaseSnapshot?) -> SubmissionDecision {
+    /// How far after its receipt a signing time may be (clock skew between agency and intake).
+    public static let signingTimeSkew: Int64 = 300
+
+    public static func decide(_ opened: OpenedReturn, case snapshot: CaseSnapshot?, receivedAt: Int64? = nil) -> SubmissionDecision {
         guard let signerAgency = opened.signerAgency else {
             return .reject(.unknownSigner, "the signing certificate is not registered to any agency")
         }
@@ -116,11 +153,37 @@ public enum SubmissionPolicy {
         guard snapshot.expectedAgencies.contains(signerAgency) else {
             return .reject(.agencyNotExpected, "agency \(signerAgency) is not expected on case \(snapshot.ref)")
         }
+        if let earlier = snapshot.accepted[opened.contentSha256] ?? snapshot.latest.flatMap({ $0.contentSha256 == opened.contentSha256 ? $0 : nil }) {
+            return .duplicate(of: earlier)
+        }
+        if let problem = signingTimeProblem(opened, snapshot: snapshot, receivedAt: receivedAt) {
+            return .reject(.invalidReturn, problem)
+        }
         if let latest = snapshot.latest {
-            if latest.contentSha256 == opened.contentSha256 { return .duplicate(of: latest) }
             return .accept(version: latest.version + 1, supersedes: latest.version, completeness: completeness)
         }
         return .accept(version: 1, supersedes: nil, completeness: completeness)
+    }
+
+    /// Why `opened`'s signing time cannot be a new version's, or nil.
+    static func signingTimeProblem(_ opened: OpenedReturn, snapshot: CaseSnapshot, receivedAt: Int64?) -> String? {
+        func text(_ seconds: Int64) -> String { UTCInstant(secondsSinceEpoch: seconds).rfc3339(milliseconds: false) }
+        guard let signed = opened.signingTime else {
+            if let latest = snapshot.latestSigningTime, let version = snapshot.latest?.version {
+                return "the envelope carries no signing time, but version \(version) was signed at \(text(latest)); sign the corrected return again"
+            }
+            return nil
+        }
+        if let receivedAt, signed > receivedAt + signingTimeSkew {
+            return "the signing time \(text(signed)) is in the future (received \(text(receivedAt))); check the signing computer's clock"
+        }
+        if let notBefore = opened.signerNotBefore, signed < notBefore {
+            return "the signing time \(text(signed)) is before the signing certificate was valid (\(text(notBefore)))"
+        }
+        if let latest = snapshot.latestSigningTime, signed < latest, let version = snapshot.latest?.version {
+            return "signed at \(text(signed)), before version \(version) (signed at \(text(latest))): an older envelope cannot replace a newer return"
+        }
+        return nil
     }
 
     /// The ledger events that record `decision` for the input described by `facts`.
@@ -140,6 +203,7 @@ public enum SubmissionPolicy {
             fields["version"] = .int(version)
             fields["complete"] = .bool(completeness.isComplete)
             fields["missing"] = .array(completeness.codes.map { .string($0) })
+            if let signed = opened?.signingTime { fields["signingTime"] = .string(UTCInstant(secondsSinceEpoch: signed).rfc3339(milliseconds: false)) }
             var events = [LedgerEvent(.submissionAccepted, at: at, fields)]
             if let supersedes {
                 events.append(LedgerEvent(.returnSuperseded, at: at, [
@@ -156,6 +220,7 @@ public enum SubmissionPolicy {
         case .reject(let reason, _):
             if let document { fields["caseRef"] = .string(document.caseRef) }
             fields["reason"] = .string(reason.rawValue)
+            fields.merge(facts.keptFields) { $1 }
             return [LedgerEvent(.submissionRejected, at: at, fields)]
         }
     }
@@ -164,6 +229,7 @@ public enum SubmissionPolicy {
     public static func rejection(_ reason: ReasonCode, facts: SubmissionFacts, at: UTCInstant) -> LedgerEvent {
         var fields = facts.commonFields
         fields["reason"] = .string(reason.rawValue)
+        fields.merge(facts.keptFields) { $1 }
         return LedgerEvent(.submissionRejected, at: at, fields)
     }
 }

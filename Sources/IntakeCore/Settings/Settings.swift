@@ -11,8 +11,9 @@
 /// >     [listen]      unix = "intake.sock"   tcp = ""           # e.g. "127.0.0.1:8480"
 ///
 /// plus `[calendar] division = "england-and-wales"` (the gov.uk bank-holiday division whose
-/// holidays are not working days, DESIGN §2) and `[ledger] checkpoint_command = ""` (a
-/// command the daemon runs with each new signed checkpoint on its standard input).
+/// holidays are not working days, DESIGN §2), `[ledger] checkpoint_command = ""` (a
+/// command the daemon runs with each new signed checkpoint on its standard input) and
+/// `[policy] max_quarantine_bytes = 10737418240` (the bound on quarantine/, issue 12).
 ///
 /// Parsing is strict: `partnership` and `origin` are required; any other missing key or
 /// section takes its default; an unknown key or section, a value of the wrong type, or a
@@ -83,14 +84,22 @@ public struct Settings: Sendable, Equatable {
         /// `allow_rsa_pkcs1v15`: accept RSA PKCS#1 v1.5 key transport.
         public var allowRSAPKCS1v15: Bool
 
-        public init(maxEnvelopeBytes: Int = 67_108_864, allowCBC: Bool = true, allowRSAPKCS1v15: Bool = true) {
+        /// `max_quarantine_bytes`: what quarantine/ may hold; beyond it rejections are
+        /// recorded without their bytes. In `maxQuarantineBytesRange`.
+        public var maxQuarantineBytes: Int
+
+        public init(maxEnvelopeBytes: Int = 67_108_864, allowCBC: Bool = true, allowRSAPKCS1v15: Bool = true,
+                    maxQuarantineBytes: Int = 10 << 30) {
             self.maxEnvelopeBytes = maxEnvelopeBytes
+            self.maxQuarantineBytes = maxQuarantineBytes
             self.allowCBC = allowCBC
             self.allowRSAPKCS1v15 = allowRSAPKCS1v15
         }
 
         /// 1 byte to 4 GiB.
         public static let maxEnvelopeBytesRange = 1...(4 << 30)
+        /// 0 (keep no rejected bytes) to 1 PiB.
+        public static let maxQuarantineBytesRange = 0...(1 << 50)
     }
 
     /// `[pack]`: the meeting pack.
@@ -110,8 +119,12 @@ public struct Settings: Sendable, Equatable {
         public var tcp: String
         /// `group`: the group that owns the Unix socket (mode 0660); empty for the daemon's own.
         public var group: String
-        /// `max_connections`: open connections at once; more are closed on arrival.
+        /// `max_connections`: open connections at once on each listener (the Unix socket and
+        /// the TCP listener each have this many); more are closed on arrival.
         public var maxConnections: Int
+        /// `max_connections_per_peer`: of those, how many one peer may hold (a Unix-socket
+        /// peer is a uid; over TCP every local user is the same peer, 127.0.0.1).
+        public var maxConnectionsPerPeer: Int
         /// `max_concurrent`: submissions being processed at once; more are answered 503.
         public var maxConcurrent: Int
         /// `max_body_memory`: bytes of request bodies held in memory at once, over all
@@ -131,8 +144,9 @@ public struct Settings: Sendable, Equatable {
 
         public init(unix: String = "intake.sock", tcp: String = "", group: String = "", maxConnections: Int = 64,
                     maxConcurrent: Int = 8, maxBodyMemory: Int = 256 << 20, requestTimeout: Int = 30, rate: Int = 20,
-                    burst: Int = 40, rejectionsPerHour: Int = 120) {
+                    burst: Int = 40, rejectionsPerHour: Int = 120, maxConnectionsPerPeer: Int = 16) {
             self.unix = unix
+            self.maxConnectionsPerPeer = maxConnectionsPerPeer
             self.tcp = tcp
             self.group = group
             self.maxConnections = maxConnections
@@ -152,7 +166,8 @@ public struct Settings: Sendable, Equatable {
         public static let rejectionsPerHourRange = 1...1_000_000
     }
 
-    /// `[alerts]`: the deadline sweeper (`return-overdue`, `meeting-due-soon`, `panel-due-soon`).
+    /// `[alerts]`: the deadline sweeper (`return-overdue`, `meeting-due-soon`, `meeting-overdue`,
+    /// `panel-due-soon`, `panel-overdue`).
     public struct Alerts: Sendable, Equatable {
         /// `soon`: working days before the meeting or Panel deadline from which it is "due soon".
         public var soon: Int
@@ -280,6 +295,8 @@ extension Settings {
                     settings.timescales.panelAfterMeeting = try field.integer(in: Timescales.range)
                 case ("policy", "max_envelope_bytes"):
                     settings.policy.maxEnvelopeBytes = try field.integer(in: Policy.maxEnvelopeBytesRange)
+                case ("policy", "max_quarantine_bytes"):
+                    settings.policy.maxQuarantineBytes = try field.integer(in: Policy.maxQuarantineBytesRange)
                 case ("policy", "allow_cbc"): settings.policy.allowCBC = try field.boolean()
                 case ("policy", "allow_rsa_pkcs1v15"): settings.policy.allowRSAPKCS1v15 = try field.boolean()
                 case ("pack", "auto_release"): settings.pack.autoRelease = try field.boolean()
@@ -303,6 +320,8 @@ extension Settings {
                     settings.listen.group = group
                 case ("listen", "max_connections"):
                     settings.listen.maxConnections = try field.integer(in: Listen.maxConnectionsRange)
+                case ("listen", "max_connections_per_peer"):
+                    settings.listen.maxConnectionsPerPeer = try field.integer(in: Listen.maxConnectionsRange)
                 case ("listen", "max_concurrent"): settings.listen.maxConcurrent = try field.integer(in: Listen.maxConcurrentRange)
                 case ("listen", "max_body_memory"): settings.listen.maxBodyMemory = try field.integer(in: Listen.maxBodyMemoryRange)
                 case ("listen", "request_timeout"):
@@ -393,6 +412,10 @@ extension Settings {
         # Largest envelope accepted, in bytes (1 to 4294967296); larger inputs are
         # quarantined as too-large.
         max_envelope_bytes = \(policy.maxEnvelopeBytes)
+        # Most bytes quarantine/ may hold (10 GiB by default; 0 keeps none). Beyond it,
+        # rejections are recorded without their bytes and a quarantine-full alert is raised.
+        # An input over max_envelope_bytes keeps only its first max_envelope_bytes.
+        max_quarantine_bytes = \(policy.maxQuarantineBytes)
         # Accept AES-CBC content encryption (the agency's inner signature authenticates
         # the content). AES-GCM is always accepted; DES, 3DES and RC2 never are.
         allow_cbc = \(policy.allowCBC)
@@ -414,8 +437,12 @@ extension Settings {
         # The group owning the Unix socket (mode 0660), e.g. the upload front end's; empty for
         # the daemon's own group.
         group = \(TOML.quoted(listen.group))
-        # Open connections at once; more are closed on arrival.
+        # Open connections at once on each listener (the Unix socket and the TCP listener
+        # each have this many); more are closed on arrival, and counted in the log.
         max_connections = \(listen.maxConnections)
+        # Of those, how many one peer may hold: a Unix-socket peer is a uid; over TCP every
+        # local user is the same peer, 127.0.0.1 (TCP is for a proxy on the same host).
+        max_connections_per_peer = \(listen.maxConnectionsPerPeer)
         # Submissions processed at once; more are answered 503 with Retry-After.
         max_concurrent = \(listen.maxConcurrent)
         # Bytes of request bodies held in memory at once, over all connections; a request
@@ -447,11 +474,13 @@ extension Settings {
         shutdown_grace = \(daemon.shutdownGrace)
 
         [alerts]
-        # The daemon raises return-overdue, meeting-due-soon and panel-due-soon once each (a
-        # ledger event and a log line). "Due soon": this many working days before, or fewer.
+        # The daemon raises return-overdue, meeting-due-soon, meeting-overdue, panel-due-soon
+        # and panel-overdue once each (a ledger event each, a log line per case). "Due soon":
+        # this many working days before, or fewer.
         soon = \(alerts.soon)
-        # A command run (by /bin/sh -c) with each alert's JSON on its standard input, e.g. to
-        # mail the business unit; empty for none.
+        # A command run (by /bin/sh -c) once per case with its alerts' JSON on its standard
+        # input, one per line, e.g. to mail the business unit; empty for none. Also given
+        # quarantine-full, and alerts-held when more than 20 runs would start at once.
         command = \(TOML.quoted(alerts.command))
 
         """

@@ -329,7 +329,23 @@ public final class EnvelopeOpener: Sendable {
                               verifiedSHA256)
         return OpenedEnvelope(encoding: encoding, structure: structure, content: content,
                               signer: signer, signerFingerprint: signer.fingerprint,
-                              signedReceipt: signedReceipt(for: signerInfo))
+                              signedReceipt: signedReceipt(for: signerInfo), signingTime: Self.signingTime(signerInfo))
+    }
+
+    /// RFC 5652 §11.3: `SigningTime ::= Time` (UTCTime through 2049, GeneralizedTime after), a
+    /// signed attribute, so covered by the signature that just verified.
+    static func signingTime(_ signerInfo: OpaquePointer) -> Int64? {
+        let object = OBJ_nid2obj(NID_pkcs9_signingTime)
+        for type in [V_ASN1_UTCTIME, V_ASN1_GENERALIZEDTIME] {
+            if let value = CMS_signed_get0_data_by_OBJ(signerInfo, object, -3, type) {
+                let time = value.assumingMemoryBound(to: ASN1_TIME.self)
+                var tm = tm()
+                guard ASN1_TIME_to_tm(time, &tm) == 1 else { OpenSSLErrors.clear(); return nil }
+                return Int64(timegm(&tm))
+            }
+        }
+        OpenSSLErrors.clear()
+        return nil
     }
 
     /// RFC 2634 §2: when the verified SignerInfo carries a receiptRequest attribute, a signed

@@ -16,6 +16,9 @@ public struct OpenedEnvelope<Content: Sendable>: Sendable {
     /// The RFC 2634 signed receipt the signer asked for (DER), if it asked and the opener has
     /// a receipt key. Given to the agency only if the submission is accepted.
     public let signedReceipt: [UInt8]?
+    /// The signer's signingTime attribute (RFC 5652 §11.3), Unix seconds, when it has one:
+    /// when the agency says it signed, which orders an agency's versions of a return.
+    public let signingTime: Int64?
 }
 
 /// Why an envelope could not be opened: a reason code and a one-line message naming only

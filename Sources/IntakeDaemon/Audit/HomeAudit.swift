@@ -13,6 +13,18 @@ public enum HomeAudit {
         let store = EnvelopeStore(layout: home.layout)
         var referenced = Set<String>()
         for reference in audit.envelopes {
+            // An input rejected unopened (a symlink, a FIFO, a directory, a hard link) is kept as
+            // its record only (homes before issue 12 also moved the entry to quarantine/ID.p7m).
+            // So is a rejection recorded while the quarantine was full.
+            if reference.unopened || reference.recordOnly {
+                let record = "\(home.layout.quarantine)/\(reference.sha256).json"
+                var info = stat()
+                if lstat(record, &info) != 0 || info.st_mode & S_IFMT != S_IFREG {
+                    audit.findings.append(.init(code: "envelope-missing", index: reference.index,
+                                                message: "quarantine/\(reference.sha256).json, the record of a rejection kept without its bytes, is missing"))
+                }
+                continue
+            }
             let path = reference.inStore ? store.storedPath(reference.sha256) : store.quarantinedPath(reference.sha256)
             if reference.inStore { referenced.insert(reference.sha256) }
             var info = stat()
@@ -21,9 +33,8 @@ public enum HomeAudit {
                                             message: "\(reference.inStore ? "store" : "quarantine")/\(reference.sha256).p7m is missing"))
                 continue
             }
-            // An input quarantined unopened (a symlink, a FIFO) has no bytes to hash.
-            if reference.unopened { continue }
-            guard info.st_mode & S_IFMT == S_IFREG, let actual = hashFile(path), actual == reference.sha256 else {
+            // A larger input keeps only its first max_envelope_bytes: they hash to keptSha256.
+            guard info.st_mode & S_IFMT == S_IFREG, let actual = hashFile(path), actual == reference.keptSha256 ?? reference.sha256 else {
                 audit.findings.append(.init(code: "envelope-altered", index: reference.index,
                                             message: "\(reference.inStore ? "store" : "quarantine")/\(reference.sha256).p7m no longer hashes to its name"))
                 continue

@@ -1,15 +1,20 @@
 import IntakeCore
 import IntakeLedger
 import Glibc
+import Synchronization
 
 /// The drop directory (DESIGN §5): writers write into `drop/tmp/` (or `drop/AGENCY/tmp/`)
 /// and rename into `drop/new/` (or `drop/AGENCY/new/`), as in Maildir. Each input in a `new/`
 /// folder goes through the pipeline and leaves the folder only once its bytes are durable in
 /// store/ or quarantine/ and its ledger event is committed.
 ///
-/// Inputs are opened without following symlinks, and only regular files are read: a
-/// symlink, FIFO, socket, device or directory is renamed into quarantine unopened. Dotfiles
-/// are ignored (writers' temporaries). A `kill -9` at any instant loses nothing and records
+/// Inputs are opened without following symlinks, and only regular files with one link are
+/// read: a symlink, FIFO, socket, device, directory or hard link is recorded as a rejection
+/// (`not-a-regular-file`) whose quarantine record is all that is kept, and its entry is removed
+/// from the inbox unopened (a directory that cannot be removed is left, recorded once).
+/// Dotfiles are ignored (writers' temporaries). Names are bytes: one that is not UTF-8, or that
+/// holds controls or bidirectional overrides, is handled under its `EscapedName`, which is also
+/// how it is recorded and logged. A `kill -9` at any instant loses nothing and records
 /// nothing twice: a replayed input is recognised by its input key (path, inode, times and
 /// content hash) and only its remaining steps run. An accepted or duplicate input's signed
 /// receipt is written to `receipts/AGENCY/` before the input is removed.
@@ -18,6 +23,9 @@ public final class DropDirectory: Sendable {
     let layout: HomeLayout
     let store: EnvelopeStore
     let receipts: ReceiptIssuer
+    /// Input keys of entries recorded as record-only rejections that could not be removed (a
+    /// directory someone else owns, or not empty): not recorded or reported again.
+    let stuck = Mutex<Set<String>>([])
 
     public init(pipeline: Pipeline) throws {
         self.pipeline = pipeline
@@ -30,7 +38,7 @@ public final class DropDirectory: Sendable {
     /// cannot be read.
     public func inboxes() throws(StorageError) -> [String] {
         var result = ["new"]
-        for name in try Directory.names(in: layout.drop).sorted()
+        for name in try Directory.escapedNames(in: layout.drop).sorted()
         where !name.hasPrefix(".") && name != "new" && name != "tmp"
             && Directory.isDirectory("\(layout.drop)/\(name)") && Directory.isDirectory("\(layout.drop)/\(name)/new") {
             result.append("\(name)/new")
@@ -43,7 +51,7 @@ public final class DropDirectory: Sendable {
     public func pending() throws(StorageError) -> [String] {
         var inputs: [String] = []
         for inbox in try inboxes() {
-            inputs += try Directory.names(in: "\(layout.drop)/\(inbox)").filter { !$0.hasPrefix(".") }.sorted().map { "\(inbox)/\($0)" }
+            inputs += try Directory.escapedNames(in: "\(layout.drop)/\(inbox)").filter { !$0.hasPrefix(".") }.sorted().map { "\(inbox)/\($0)" }
         }
         return inputs
     }
@@ -102,17 +110,19 @@ public final class DropDirectory: Sendable {
         let path = "\(layout.drop)/\(relative)"
         guard let (inbox, name, info) = try openEntry(relative) else { return nil }
         defer { close(inbox) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            return try quarantineUnopened(relative, inbox: inbox, name: name, info: info)
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_nlink <= 1 else {
+            return try rejectUnopened(relative, inbox: inbox, name: name, info: info)
         }
         let fd = openat(inbox, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
-            if errno == ELOOP { return try quarantineUnopened(relative, inbox: inbox, name: name, info: info) }
+            if errno == ELOOP { return try rejectUnopened(relative, inbox: inbox, name: name, info: info) }
             throw StorageError.errno("cannot open", path)
         }
         defer { close(fd) }
         guard let opened = try Self.sameRegularFile(fd, as: info, path: path) else { return nil }
+        // A link made after the listing: the file is someone else's too.
+        guard opened.st_nlink <= 1 else { return try rejectUnopened(relative, inbox: inbox, name: name, info: opened) }
         let outcome: Outcome
         if Int(opened.st_size) > pipeline.home.settings.policy.maxEnvelopeBytes {
             outcome = try pipeline.processOversized(fd: fd, channel: "drop", originalName: relative, receivedAt: pipeline.clock()) {
@@ -143,11 +153,12 @@ public final class DropDirectory: Sendable {
     /// stays open (by descriptor) until then.
     final class Input: Sendable {
         let inbox: Int32
-        let name: String
+        /// The entry's name in its inbox, as the bytes to give the system.
+        let name: [CChar]
         let info: stat
         let path: String
 
-        init(inbox: Int32, name: String, info: stat, path: String) {
+        init(inbox: Int32, name: [CChar], info: stat, path: String) {
             self.inbox = inbox
             self.name = name
             self.info = info
@@ -164,7 +175,8 @@ public final class DropDirectory: Sendable {
         guard let (inbox, name, info) = try openEntry(relative) else { return .gone }
         var handed = false
         defer { if !handed { close(inbox) } }
-        guard info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes else { return .other }
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_nlink <= 1, Int(info.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes
+        else { return .other }
         let fd = openat(inbox, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
             if errno == ENOENT { return .gone }
@@ -173,7 +185,7 @@ public final class DropDirectory: Sendable {
         }
         defer { close(fd) }
         guard let opened = try Self.sameRegularFile(fd, as: info, path: path) else { return .gone }
-        guard Int(opened.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes else { return .other }
+        guard Int(opened.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes, opened.st_nlink <= 1 else { return .other }
         let prepared = try prepare(relative, fd: fd, info: opened)
         handed = true
         return .prepared(prepared, Input(inbox: inbox, name: name, info: opened, path: path))
@@ -219,8 +231,9 @@ public final class DropDirectory: Sendable {
     }
 
     /// Checks `relative` names an entry in an inbox and opens that inbox; the inbox's
-    /// descriptor, the entry's name and its `lstat`, or nil when it is not ours or gone.
-    private func openEntry(_ relative: String) throws -> (inbox: Int32, name: String, info: stat)? {
+    /// descriptor, the entry's name (its bytes, NUL-terminated) and its `lstat`, or nil when it
+    /// is not ours or gone. `relative` is escaped (`EscapedName`); the system sees the bytes.
+    private func openEntry(_ relative: String) throws -> (inbox: Int32, name: [CChar], info: stat)? {
         let components = relative.split(separator: "/")
         guard let name = components.last, !name.hasPrefix("."), components.count <= 3,
               !components.contains(".."), components.dropLast().last == "new",
@@ -231,14 +244,15 @@ public final class DropDirectory: Sendable {
         // or an agency folder cannot lead the daemon to read or delete files elsewhere.
         guard let inbox = try Self.openInbox(layout.drop, components.dropLast().map(String.init)) else { return nil }
         var info = stat()
-        guard fstatat(inbox, String(name), &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+        let cName = EscapedName.cString(String(name))
+        guard fstatat(inbox, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             let number = errno
             close(inbox)
             if number == ENOENT { return nil }
             errno = number
             throw StorageError.errno("cannot stat", "\(layout.drop)/\(relative)")
         }
-        return (inbox, String(name), info)
+        return (inbox, cName, info)
     }
 
     /// The opened file's `fstat`, or nil when it is not the regular file that was listed
@@ -257,7 +271,7 @@ public final class DropDirectory: Sendable {
         var fd = open(drop, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.errno("cannot open", drop) }
         for component in inbox {
-            let next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let next = openat(fd, EscapedName.cString(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             let number = errno
             close(fd)
             guard next >= 0 else {
@@ -274,7 +288,7 @@ public final class DropDirectory: Sendable {
     /// that was processed: a new delivery renamed over it in the meantime is left for the next
     /// event or scan, never deleted unrecorded.
     /// With `sync` false, the caller fsyncs the inbox.
-    static func removeIfSame(_ inbox: Int32, _ name: String, _ processed: stat, path: String, sync: Bool = true) throws {
+    static func removeIfSame(_ inbox: Int32, _ name: [CChar], _ processed: stat, path: String, sync: Bool = true) throws {
         var now = stat()
         guard fstatat(inbox, name, &now, AT_SYMLINK_NOFOLLOW) == 0,
               now.st_dev == processed.st_dev, now.st_ino == processed.st_ino
@@ -299,19 +313,28 @@ public final class DropDirectory: Sendable {
         return SHA256.hex(Array(identity.utf8))
     }
 
-    /// A symlink, FIFO, device, socket or directory: recorded, then renamed into quarantine
-    /// without being opened.
-    private func quarantineUnopened(_ relative: String, inbox: Int32, name: String, info: stat) throws -> Outcome {
+    /// A symlink, FIFO, device, socket, directory or a regular file with more than one link:
+    /// never opened, and nothing of it kept but its quarantine record (`ID.json`, where ID is
+    /// a hash of its input key), made durable before the rejection is recorded (with
+    /// `unopened`, so the audit looks for the record, not for bytes). Then its entry is removed
+    /// from the inbox, relative to the inbox's descriptor and only if the name still holds it:
+    /// a link's name is unlinked (never what it points at or shares), an empty directory is
+    /// removed. A directory that cannot be removed (not empty, or someone else's) is left where
+    /// it is and not reported again.
+    private func rejectUnopened(_ relative: String, inbox: Int32, name: [CChar], info: stat) throws -> Outcome? {
         let id = Self.inputKey(relative, info: info, sha256: "unopened")
+        if stuck.withLock({ $0.contains(id) }) { return nil }
         let receivedAt = pipeline.clock()
-        let kind = switch info.st_mode & S_IFMT {
+        let type = info.st_mode & S_IFMT
+        let kind = switch type {
         case S_IFLNK: "a symbolic link"
         case S_IFIFO: "a FIFO"
         case S_IFDIR: "a directory"
         case S_IFSOCK: "a socket"
+        case S_IFREG: "a file with \(info.st_nlink) hard links"
         default: "a device or special file"
         }
-        let message = "\(kind), not a regular file: moved to quarantine unopened"
+        let message = "\(kind), not a regular file of its own: not opened, and only this record kept"
         let facts = SubmissionFacts(channel: "drop", envelopeSha256: id, size: 0, receivedAt: receivedAt, unopened: true)
         let record = EnvelopeStore.Record(reason: .notARegularFile, message: message, receivedAt: receivedAt,
                                           originalName: relative, channel: "drop", size: 0, sha256: nil)
@@ -319,17 +342,16 @@ public final class DropDirectory: Sendable {
                                                                at: pipeline.clock()) { _ in
             try store.writeRecord(record, name: id)
         }
-        // Renamed (never opened or followed) relative to the inbox's descriptor, and only if
-        // the name still holds the entry that was recorded.
         var now = stat()
         if fstatat(inbox, name, &now, AT_SYMLINK_NOFOLLOW) == 0, now.st_dev == info.st_dev, now.st_ino == info.st_ino {
-            let quarantine = open(layout.quarantine, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard quarantine >= 0 else { throw StorageError.errno("cannot open", layout.quarantine) }
-            defer { close(quarantine) }
-            guard renameat(inbox, name, quarantine, "\(id).p7m") == 0 else {
-                throw StorageError.errno("cannot rename into", store.quarantinedPath(id))
+            if unlinkat(inbox, name, type == S_IFDIR ? AT_REMOVEDIR : 0) == 0 {
+                guard fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync directory", DurableFile.parent(of: "\(layout.drop)/\(relative)")) }
+            } else if errno != ENOENT {
+                guard type == S_IFDIR else { throw StorageError.errno("cannot remove", "\(layout.drop)/\(relative)") }
+                // Not empty, or not ours to remove: recorded once, left for its owner.
+                stuck.withLock { _ = $0.insert(id) }
+                return Pipeline.outcome(recorded, sha256: id, message: message + "; the directory cannot be removed and is left in place")
             }
-            guard fsync(quarantine) == 0, fsync(inbox) == 0 else { throw StorageError.errno("cannot fsync", layout.quarantine) }
         }
         return Pipeline.outcome(recorded, sha256: id, message: message)
     }

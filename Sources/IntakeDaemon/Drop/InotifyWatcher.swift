@@ -1,9 +1,11 @@
 import Dispatch
+import IntakeCore
 import Glibc
 import Synchronization
 
 /// Watches the drop directory's inboxes with inotify(7): `IN_CLOSE_WRITE` and `IN_MOVED_TO`
-/// on `drop/new` and every `drop/AGENCY/new`, and `IN_CREATE`/`IN_MOVED_TO` of folders on
+/// on `drop/new` and every `drop/AGENCY/new` (and `IN_CREATE` for entries made in place that
+/// no write follows: links, FIFOs, directories), and `IN_CREATE`/`IN_MOVED_TO` of folders on
 /// `drop/` and `drop/AGENCY/` so new agency inboxes are picked up as they appear. Events are
 /// paths relative to `drop/`; `.rescan` asks for a full scan (queue overflow).
 final class InotifyWatcher: Sendable {
@@ -26,7 +28,7 @@ final class InotifyWatcher: Sendable {
         guard fd >= 0 else { throw .errno("inotify_init1 failed for", root) }
         (events, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .unbounded)
         try addWatch("", folder: true)
-        for name in try Directory.names(in: root) where !name.hasPrefix(".") && name != "tmp" {
+        for name in try Directory.escapedNames(in: root) where !name.hasPrefix(".") && name != "tmp" {
             if name == "new" {
                 try addWatch("new", folder: false)
             } else if Directory.isDirectory("\(root)/\(name)") {
@@ -52,7 +54,7 @@ final class InotifyWatcher: Sendable {
         let path = relative.isEmpty ? root : "\(root)/\(relative)"
         let mask: UInt32 = folder
             ? UInt32(IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
-            : UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
+            : UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW)
         let wd = inotify_add_watch(fd, path, mask)
         guard wd >= 0 else { throw .errno("cannot watch", path) }
         watches.withLock { $0[wd] = relative }
@@ -78,7 +80,7 @@ final class InotifyWatcher: Sendable {
                     return (event.wd, event.mask, Int(event.len))
                 }
                 let nameBytes = buffer[(offset + headerSize)..<min(offset + headerSize + length, count)]
-                let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+                let name = EscapedName.escape(nameBytes.prefix { $0 != 0 })  // names are bytes
                 offset += headerSize + length
                 handle(wd: wd, mask: mask, name: name)
             }
@@ -108,6 +110,16 @@ final class InotifyWatcher: Sendable {
             try? addWatch("\(directory)/new", folder: false)
             continuation.yield(.rescan)
         } else {
+            // An entry created in place (not renamed in) is taken at once only if no write can
+            // follow: a symlink, FIFO, socket, device, directory or hard link. A regular file
+            // being written is taken when it is closed.
+            if mask & UInt32(IN_CREATE) != 0 {
+                var info = stat()
+                let path = (Array("\(root)/\(directory)/".utf8) + EscapedName.unescape(name)).map { CChar(bitPattern: $0) } + [0]
+                guard lstat(path, &info) == 0,
+                      info.st_mode & S_IFMT != S_IFREG || info.st_nlink > 1
+                else { return }
+            }
             continuation.yield(.input("\(directory)/\(name)"))
         }
     }

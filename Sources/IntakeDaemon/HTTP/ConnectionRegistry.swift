@@ -1,32 +1,44 @@
+import IntakeCore
 import NIOCore
 import Synchronization
 
-/// The open connections, bounded by `max_connections`, so that graceful shutdown can drain
-/// them and close what is left when the grace period ends.
+/// The open connections: admitted by a `ConnectionLimiter` (a budget per listener, a cap per
+/// peer), and kept so that graceful shutdown can drain them and close what is left when the
+/// grace period ends.
 final class ConnectionRegistry: Sendable {
-    let limit: Int
+    private let limiter: Mutex<ConnectionLimiter>
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
     private let draining = Mutex<Bool>(false)
 
     /// True once `drain` was called: a connection that registers or answers after it closes.
     var isDraining: Bool { draining.withLock { $0 } }
 
-    init(limit: Int) { self.limit = limit }
-
-    /// Registers `channel`; false when the limit is reached.
-    func add(_ channel: any Channel) -> Bool {
-        channels.withLock { channels in
-            guard channels.count < limit else { return false }
-            channels[ObjectIdentifier(channel)] = channel
-            return true
-        }
+    /// `limit` connections per listener, `perPeer` of them per peer.
+    init(limit: Int, perPeer: Int) {
+        limiter = Mutex(ConnectionLimiter(perListener: limit, perPeer: perPeer))
     }
 
-    func remove(_ channel: any Channel) {
-        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    /// Registers `channel` from `peer` on `listener`; the cause when it is refused.
+    func add(_ channel: any Channel, listener: String, peer: String) -> ConnectionLimiter.Cause? {
+        if let refused = limiter.withLock({ $0.admit(listener: listener, peer: peer) }) { return refused }
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        return nil
+    }
+
+    func remove(_ channel: any Channel, listener: String, peer: String) {
+        guard channels.withLock({ $0.removeValue(forKey: ObjectIdentifier(channel)) }) != nil else { return }
+        limiter.withLock { $0.release(listener: listener, peer: peer) }
     }
 
     var count: Int { channels.withLock { $0.count } }
+
+    /// Connections open on `listener`, and from `peer` there.
+    func openCount(listener: String, peer: String? = nil) -> Int {
+        limiter.withLock { limiter in peer.map { limiter.openCount(listener: listener, peer: $0) } ?? limiter.openCount(listener: listener) }
+    }
+
+    /// The connections refused since the last call, by listener, peer and cause.
+    func takeRefusals() -> [ConnectionLimiter.Refusals] { limiter.withLock { $0.takeSummary() } }
 
     /// Asks every connection to finish what it is doing and close.
     func drain() {

@@ -1,4 +1,5 @@
 import Glibc
+import IntakeCore
 import NIOCore
 import NIOHTTP1
 
@@ -26,6 +27,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var ticket = SocketAPI.Ticket()
     private var timer: Scheduled<Void>?
     private var peer = "unix"
+    private var listener = "unix"
     private var draining = false
     private var closing = false
     private var registered = false
@@ -36,24 +38,46 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     static let lingerBytes = 4 << 20
     static let lingerTime = TimeAmount.seconds(2)
 
-    init(api: SocketAPI, connections: ConnectionRegistry, requestTimeout: TimeAmount) {
+    /// What `RequestBytesTap` saw of the raw bytes (a head begun but not complete).
+    let framing: RequestBytesTap.Framing
+    private var expectsContinue = false
+    /// A chunk declared over the limit before the head it belongs to was decoded.
+    private var declaredOverLimit: UInt64?
+
+    init(api: SocketAPI, connections: ConnectionRegistry, requestTimeout: TimeAmount,
+         framing: RequestBytesTap.Framing = RequestBytesTap.Framing(limit: 0)) {
         self.api = api
         self.connections = connections
         self.requestTimeout = requestTimeout
+        self.framing = framing
         machine = HTTPRequestMachine(bodyLimit: api.bodyLimit)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard connections.add(context.channel) else {
-            api.metrics.recordRefusal(cause: "connections")
-            context.close(promise: nil)
-            return
+        listener = Self.listenerName(context.channel)
+        // Admitted by its listener's budget and its peer's cap (ConnectionLimiter), once the
+        // peer is known: a Unix-socket peer's uid is read with SO_PEERCRED.
+        identifyPeer(context: context) { [self] in
+            guard !closing else { return }
+            if let refused = connections.add(context.channel, listener: listener, peer: peer) {
+                api.metrics.recordRefusal(cause: refused.rawValue)
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            registered = true
+            if connections.isDraining { startDraining(context: context) }
         }
-        registered = true
-        identifyPeer(context: context)
-        if connections.isDraining { startDraining(context: context) }
         armTimer(context: context)
         context.fireChannelActive()
+    }
+
+    /// `unix` for the Unix socket, `tcp` for a TCP listener: each has its own budget.
+    static func listenerName(_ channel: any Channel) -> String {
+        switch channel.localAddress {
+        case .v4?, .v6?: "tcp"
+        default: "unix"
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -62,13 +86,23 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             api.release(ticket)
             ticket = SocketAPI.Ticket()
         }
-        if registered { connections.remove(context.channel) }
+        if registered { connections.remove(context.channel, listener: listener, peer: peer) }
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is DrainEvent {
             startDraining(context: context)
+            return
+        }
+        if let over = event as? RequestBytesTap.ChunkOverLimit {
+            // A chunk size line declared more than the limit: 413 now, not after the limit's
+            // worth of data.
+            // The event comes before the bytes that carry it reach the decoder: when the head is
+            // in the same bytes, it is applied once the head is admitted.
+            if !closing {
+                if machine.isMidRequest { perform(machine.declaredOverLimit(over.declared), context: context) } else { declaredOverLimit = over.declared }
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -88,6 +122,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .head(let request):
             isHEAD = request.method == .HEAD
             keepAlive = request.isKeepAlive && !draining
+            // RFC 9110 §10.1.1: a client that sent Expect: 100-continue waits for 100 before
+            // its body; it is sent once the request is admitted (a refusal is sent instead).
+            expectsContinue = request.version == .http1_1
+                && request.headers["expect"].contains { $0.lowercased().filter { $0 != " " && $0 != "\t" } == "100-continue" }
             let lengths = request.headers["content-length"]
             let encoding = request.headers["transfer-encoding"].joined(separator: ",").lowercased()
             chunked = encoding.contains("chunked")
@@ -103,6 +141,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             // While draining, a request already sent on an open connection is in flight: it is
             // served, and the connection closes after its answer.
             perform(machine.head(parsed), context: context)
+            if let declared = declaredOverLimit {
+                declaredOverLimit = nil
+                if !closing && machine.isMidRequest { perform(machine.declaredOverLimit(declared), context: context) }
+            }
         case .body(let buffer):
             let count = buffer.readableBytes
             let action = machine.body(count: count)
@@ -134,6 +176,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 ticket = granted
                 body = []
                 if let declaredLength, declaredLength > 0 { body.reserveCapacity(declaredLength) }
+                if expectsContinue, head?.hasBody == true {
+                    expectsContinue = false
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+                }
             case .refused(let status, let code, let message, let retry):
                 guard let head else { return }
                 perform(machine.refusedAdmission(head, status: status, code: code, message: message), context: context,
@@ -214,7 +260,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: requestTimeout) { [self] in
             timer = nil
             guard !closing, !machine.isProcessing else { return }
-            if machine.isMidRequest {
+            if !machine.isMidRequest && framing.scanner.isMidHead {
+                // A head begun and not finished: NIO's pipeline has no request to answer, so
+                // the tap answers below it.
+                api.metrics.recordRefusal(cause: "timeout")
+                closing = true
+                framing.timeOutHead(body: HTTPReply.error(408, "timeout", "the request was not received in time").body)
+            } else if machine.isMidRequest {
                 api.metrics.recordRefusal(cause: "timeout")
                 api.release(ticket)
                 ticket = SocketAPI.Ticket()
@@ -227,14 +279,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     /// The peer's name for rate limits and logs: the uid of a Unix-socket peer, the address of
     /// a TCP peer.
-    private func identifyPeer(context: ChannelHandlerContext) {
+    private func identifyPeer(context: ChannelHandlerContext, then: @escaping () -> Void) {
         if let remote = context.channel.remoteAddress, let ip = remote.ipAddress {
             peer = ip
+            then()
             return
         }
-        guard let provider = context.channel as? any SocketOptionProvider else { return }
+        guard let provider = context.channel as? any SocketOptionProvider else { then(); return }
         let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
-        credentials.assumeIsolated().whenSuccess { [self] (credentials: PeerCredentials) in peer = "uid:\(credentials.uid)" }
+        credentials.assumeIsolated().whenComplete { [self] result in
+            if case .success(let credentials) = result { peer = "uid:\(credentials.uid)" }
+            then()
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

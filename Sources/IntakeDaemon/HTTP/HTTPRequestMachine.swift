@@ -122,6 +122,15 @@ public struct HTTPRequestMachine: Sendable {
         }
     }
 
+    /// The chunked body being received declared (in a chunk-size line) `declared` bytes, more
+    /// than the limit: refuse it now and close.
+    public mutating func declaredOverLimit(_ declared: UInt64) -> Action {
+        guard case .receiving(let route, _) = state, route == .submit else { return .none }
+        state = .discarding(closeAtEnd: true)
+        return .refuse(Refusal(status: 413, code: ReasonCode.tooLarge.rawValue,
+                               message: "the body declares \(declared) bytes, over the limit of \(bodyLimit)", allow: nil, close: true))
+    }
+
     public mutating func end() -> Action {
         switch state {
         case .receiving(let route, _):

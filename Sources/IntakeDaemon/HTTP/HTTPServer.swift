@@ -34,14 +34,14 @@ public final class HTTPServer: Service, Sendable {
 
     /// `onReady` is given a description of each listener once all are live.
     public init(api: SocketAPI, listeners: [Listener], logger: Logger, requestTimeout: Duration, shutdownGrace: Duration,
-                maxConnections: Int, onReady: @escaping @Sendable ([String]) -> Void = { _ in }) {
+                maxConnections: Int, maxConnectionsPerPeer: Int? = nil, onReady: @escaping @Sendable ([String]) -> Void = { _ in }) {
         self.api = api
         self.listeners = listeners
         self.logger = logger
         self.requestTimeout = requestTimeout
         self.shutdownGrace = shutdownGrace
         self.onReady = onReady
-        connections = ConnectionRegistry(limit: maxConnections)
+        connections = ConnectionRegistry(limit: maxConnections, perPeer: maxConnectionsPerPeer ?? maxConnections)
     }
 
     /// The listeners a daemon uses: systemd's sockets when it passed any, else the settings'.
@@ -68,6 +68,7 @@ public final class HTTPServer: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))
                 api.summariseRefusals()
+                summariseConnectionRefusals()
             }
         }
         // Runs until graceful shutdown (or cancellation).
@@ -87,22 +88,39 @@ public final class HTTPServer: Service, Sendable {
         // A submission being recorded is never abandoned: wait for it even past the grace period.
         while api.inFlight > 0 { try? await Task.sleep(for: .milliseconds(20)) }
         api.summariseRefusals()
+        summariseConnectionRefusals()
         try? await group.shutdownGracefully()
     }
 
-    /// Sets up an accepted connection, on its event loop: SwiftNIO's HTTP/1.1 request decoder
-    /// and response encoder (with pipelining assistance and protocol-error handling), then the
-    /// connection handler. Every listener's connections get this; so does the HTTP fuzz target's
+    /// Sets up an accepted connection, on its event loop: a tap that watches the raw framing
+    /// (`RequestBytesTap`), SwiftNIO's HTTP/1.1 request decoder and response encoder (with
+    /// pipelining assistance and protocol-error handling), then the connection handler. Every listener's connections get this; so does the HTTP fuzz target's
     /// `EmbeddedChannel`.
     public func configureConnection(_ channel: any Channel) throws {
         let timeout = TimeAmount.nanoseconds(Int64(requestTimeout.components.seconds) * 1_000_000_000
             + requestTimeout.components.attoseconds / 1_000_000_000)
+        let framing = RequestBytesTap.Framing(limit: api.bodyLimit)
+        try channel.pipeline.syncOperations.addHandler(RequestBytesTap(framing: framing))
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-        try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(api: api, connections: connections, requestTimeout: timeout))
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(api: api, connections: connections, requestTimeout: timeout,
+                                                                             framing: framing))
     }
 
-    /// Connections open now (`max_connections` bounds them).
+    /// Connections open now (`max_connections` bounds each listener's).
     public var openConnections: Int { connections.count }
+
+    /// Connections open on `listener` (`unix` or `tcp`), and from `peer` there (`uid:N`, an address).
+    public func openConnections(listener: String, peer: String? = nil) -> Int { connections.openCount(listener: listener, peer: peer) }
+
+    /// Logs the connections refused since the last call: one line per listener, peer and cause.
+    func summariseConnectionRefusals() {
+        for refusals in connections.takeRefusals() {
+            logger.warning("connections refused", metadata: [
+                "listener": "\(refusals.listener)", "peer": "\(refusals.peer)", "cause": "\(refusals.cause.rawValue)",
+                "count": "\(refusals.count)",
+            ])
+        }
+    }
 
     private func bind(_ listener: Listener, group: MultiThreadedEventLoopGroup) async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)

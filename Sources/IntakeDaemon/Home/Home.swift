@@ -13,6 +13,9 @@ public final class Home: Sendable {
     let intakeKey: PrivateKey?
     public let trust: TrustStore
     public let ledgerVerifierKey: NoteVerifierKey
+    /// Set when a read-only open could not parse intake.toml and went on with the defaults:
+    /// what the command should warn about.
+    public let settingsWarning: String?
 
     /// Opens the home at `layout`. With `readOnly`, no private key is loaded and the ledger
     /// refuses writes; otherwise every private key must be mode 0600 or stricter. With
@@ -24,9 +27,16 @@ public final class Home: Sendable {
             throw HomeError("no-home", "\(layout.root) is not an intake home (no intake.toml); run `intake init` first")
         }
         let text = String(decoding: try DurableFile.read(layout.settings), as: UTF8.self)
+        var warning: String?
         do { settings = try Settings.parse(text) } catch {
-            throw HomeError("bad-settings", "\(layout.settings): \(error.description)")
+            // A read-only command (status, verify, timeline) needs only the ledger and the
+            // published keys: it warns and goes on with the defaults and the ledger's origin.
+            guard readOnly else { throw HomeError("bad-settings", "\(layout.settings): \(error.description)") }
+            let origin = Ledger.storedOrigin(path: layout.ledger) ?? "unknown"
+            settings = Settings(partnership: "(intake.toml could not be read)", origin: origin)
+            warning = "\(layout.settings): \(error.description); going on read-only with the ledger (origin \(origin)) and default settings"
         }
+        settingsWarning = warning
         let division = BankHolidays.Division(rawValue: settings.calendar.division) ?? .englandAndWales
         // A gov.uk file imported with `intake calendar import` overrides the embedded one for
         // the years it covers.
@@ -120,6 +130,19 @@ public enum Directory {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The names in `path` as `EscapedName`s: every name, whatever its bytes, maps back to
+    /// them with `EscapedName.cString`.
+    public static func escapedNames(in path: String) throws(StorageError) -> [String] {
+        guard let dir = opendir(path) else { throw .errno("cannot list", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { EscapedName.escape($0.prefix { $0 != 0 }) }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

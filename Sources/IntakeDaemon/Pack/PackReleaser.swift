@@ -2,6 +2,7 @@ public import IntakeCore
 public import Logging
 public import IntakeCrypto
 import IntakeLedger
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -30,6 +31,10 @@ public final class PackReleaser: Sendable {
     private let failed = Atomic<Bool>(false)
     /// The code of the last failure logged for each case: a failure that repeats is logged once.
     private let failures = Mutex<[String: String]>([:])
+    /// Cases with a requested release (`requestRelease`): false while it waits or runs, true
+    /// when more inputs arrived since it began (one more release follows, never more).
+    private let requested = Mutex<[String: Bool]>([:])
+    private let queue = DispatchQueue(label: "intake.packs")
 
     /// An automatic release failed because storage did (a full or read-only disk, an I/O
     /// error) and is still due: the deadline sweeper retries it every 2 seconds. (Other
@@ -51,6 +56,53 @@ public final class PackReleaser: Sendable {
             else { return nil }
             return try release(record, number: number, missing: missing, reason: nil)
         }
+    }
+
+    /// Asks for `ref`'s automatic release after an input, without waiting for it: releases
+    /// are made one at a time on the releaser's own queue, and requests for a case coalesce.
+    /// While one is pending or being built, further requests for that case only ask for one
+    /// more look once it is written, so a burst of versions makes at most two packs, the
+    /// last with the latest returns. `released` is called with each pack made.
+    public func requestRelease(_ ref: String, logger: Logger, released: @escaping @Sendable (Released) -> Void = { _ in }) {
+        guard claim(ref) else { return }
+        queue.async { [self] in
+            for pack in releaseClaimed(ref, logger: logger) { released(pack) }
+        }
+    }
+
+    /// Takes `ref`'s release for the caller; false when one is already pending or running,
+    /// which is then asked to look again once its pack is written.
+    private func claim(_ ref: String) -> Bool {
+        requested.withLock { requested in
+            if requested[ref] != nil {
+                requested[ref] = true
+                return false
+            }
+            requested[ref] = false
+            return true
+        }
+    }
+
+    /// Releases a claimed case until no request came in while its last pack was built.
+    private func releaseClaimed(_ ref: String, logger: Logger) -> [Released] {
+        var made: [Released] = []
+        while true {
+            if let pack = releaseIfDueLogging(ref, logger: logger) { made.append(pack) }
+            let again = requested.withLock { requested -> Bool in
+                if requested[ref] == true {
+                    requested[ref] = false
+                    return true
+                }
+                requested[ref] = nil
+                return false
+            }
+            if !again { return made }
+        }
+    }
+
+    /// Waits until every requested release has been made (tests, and a clean shutdown).
+    public func waitForRequestedReleases() {
+        while requested.withLock({ !$0.isEmpty }) { queue.sync {} }
     }
 
     /// `intake pack release REF [--override --reason TEXT]`.
@@ -164,7 +216,8 @@ extension PackReleaser {
             if isStorageFailure(error) { failed.store(true, ordering: .releasing) }
             return []
         }
-        return records.filter { !$0.isClosed }.compactMap { releaseIfDueLogging($0.ref, logger: logger) }
+        // A case whose release is already pending or running is only asked to look again.
+        return records.filter { !$0.isClosed && claim($0.ref) }.flatMap { releaseClaimed($0.ref, logger: logger) }
     }
 
     func log(_ released: Released, logger: Logger) {

@@ -16,6 +16,8 @@ public final class Pipeline: Sendable {
     public let home: Home
     let opener: EnvelopeOpener
     let store: EnvelopeStore
+    /// The bound on quarantine/ (`[policy] max_quarantine_bytes`).
+    public let quarantineQuota: QuarantineQuota
     let clock: @Sendable () -> UTCInstant
     private let signerCache = Mutex<(count: Int, certificates: [Certificate])>((-1, []))
 
@@ -23,6 +25,7 @@ public final class Pipeline: Sendable {
         self.home = home
         opener = try home.opener()
         store = EnvelopeStore(layout: home.layout)
+        quarantineQuota = QuarantineQuota(layout: home.layout, settings: home.settings)
         self.clock = clock
     }
 
@@ -83,10 +86,13 @@ public final class Pipeline: Sendable {
                     result = .failure(rejection)
                 case .success(let envelope):
                     signedReceipt = envelope.signedReceipt
-                    result = .success(OpenedReturn(
+                    var opened = OpenedReturn(
                         contentSha256: envelope.content.contentSha256, signerSha256: envelope.signerFingerprint,
                         signerAgency: try home.ledger.agencyId(forCertificate: envelope.signerFingerprint),
-                        verdict: envelope.content.verdict))
+                        verdict: envelope.content.verdict)
+                    opened.signingTime = envelope.signingTime
+                    opened.signerNotBefore = envelope.signer.validity.notBefore
+                    result = .success(opened)
                 }
             }
             return Prepared(kept: kept, facts: facts, originalName: originalName, inputKey: inputKey, result: result,
@@ -151,7 +157,10 @@ public final class Pipeline: Sendable {
     /// earlier disposition wins over what this attempt concluded) and they are kept there.
     private func record(_ prepared: Prepared, in ledger: Ledger.Group, syncs: GroupSync,
                         created: inout [String], message: inout String) throws -> Ledger.Recorded {
-        let facts = prepared.facts, sha256 = facts.envelopeSha256
+        var facts = prepared.facts
+        let sha256 = facts.envelopeSha256
+        // Should it be rejected, are its bytes kept? Not once quarantine/ is full.
+        if !quarantineQuota.hasRoom(for: facts.size) { facts.keptBytes = 0 }
         func persist(_ disposition: Disposition) throws(StorageError) {
             switch disposition {
             case .store:
@@ -166,13 +175,20 @@ public final class Pipeline: Sendable {
                 } else if !why.isEmpty {
                     message = why
                 }
+                if facts.keptBytes == 0 { message += " (quarantine full: recorded without its bytes)" }
                 let record = EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt,
                                                   originalName: prepared.originalName, channel: facts.channel, size: facts.size,
-                                                  sha256: sha256)
+                                                  sha256: sha256, keptBytes: facts.keptBytes)
+                guard facts.keptBytes != 0 else {
+                    if case .staged(let staged) = prepared.kept { store.discard(staged) }
+                    if try store.writeRecord(record, name: sha256, syncs: syncs) { created.append("\(home.layout.quarantine)/\(sha256).json") }
+                    return
+                }
                 let paths: [String] = switch prepared.kept {
                 case .memory(let bytes): try self.store.quarantine(bytes, sha256: sha256, record: record, syncs: syncs)
                 case .staged(let staged): try self.store.quarantine(staged, record: record, syncs: syncs)
                 }
+                if paths.contains(store.quarantinedPath(sha256)) { quarantineQuota.kept(facts.size) }
                 created += paths
             }
         }

@@ -66,6 +66,12 @@ public struct DropDirectoryService: Service {
                 // write again; otherwise a full rescan every `rescanSeconds` is the safety net.
                 try? await Task.sleep(for: .seconds(min(2, rescanSeconds)))
                 if Task.isCancelled { break }
+                // Unhealthy (a full or read-only disk): probe, and recover as soon as the disk
+                // takes a durable write, whether or not an input is waiting to prove it.
+                if let metrics, !metrics.isHealthy, StorageProbe.writable(drop.pipeline.home.layout) {
+                    metrics.setHealthy(true)
+                    logger.notice("storage writable again: processing resumed")
+                }
                 guard state.inputsLeft.load(ordering: .acquiring) || ContinuousClock.now - lastScan >= .seconds(rescanSeconds)
                 else { continue }
                 lastScan = ContinuousClock.now

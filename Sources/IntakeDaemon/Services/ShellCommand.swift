@@ -1,3 +1,4 @@
+import CIntakeSystem
 import Dispatch
 import Glibc
 public import Logging
@@ -9,7 +10,10 @@ public import Logging
 public enum ShellCommand {
     public static func start(_ command: String, input: String, logger: Logger, purpose: String) {
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { return }
+        // Close-on-exec: a command started while another's input is still being written must
+        // not inherit that pipe's write end (the other command would then never see its end
+        // of input, and commands started together would wait on each other for ever).
+        guard intake_pipe_cloexec(&pipeFDs) == 0 else { return }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -28,6 +28,20 @@ public struct EnvelopeStore: Sendable {
         public var channel: String
         public var size: Int
         public var sha256: String?
+        /// How many of its bytes were kept when not all (see `SubmissionFacts.keptBytes`).
+        public var keptBytes: Int?
+
+        public init(reason: ReasonCode, message: String, receivedAt: UTCInstant, originalName: String?, channel: String,
+                    size: Int, sha256: String?, keptBytes: Int? = nil) {
+            self.reason = reason
+            self.message = message
+            self.receivedAt = receivedAt
+            self.originalName = originalName
+            self.channel = channel
+            self.size = size
+            self.sha256 = sha256
+            self.keptBytes = keptBytes
+        }
 
         public var json: JSONValue {
             var members: [String: JSONValue] = [
@@ -37,6 +51,7 @@ public struct EnvelopeStore: Sendable {
                 "channel": .string(channel), "size": .int(size),
             ]
             if let sha256 { members["envelopeSha256"] = .string(sha256) }
+            if let keptBytes { members["keptBytes"] = .int(keptBytes) }
             return .object(members)
         }
     }

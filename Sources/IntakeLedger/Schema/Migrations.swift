@@ -185,7 +185,10 @@ enum Migrations {
 
     /// v3 (issue 12): no row replaced, no index row without the log event it stands for, and
     /// log entries only appended at the end.
-    static var v3: String {
+    static var v3: String { v3Triggers(uniqueKeys: uniqueKeys, mirrors: mirrors, appendOnly: true) }
+
+    static func v3Triggers(uniqueKeys: [(table: String, keys: [[String]])], mirrors: [(table: String, condition: String)],
+                           appendOnly: Bool) -> String {
         let noReplace = uniqueKeys.map { table, keys in
             let exists = keys.map { key in
                 "EXISTS (SELECT 1 FROM \(table) WHERE " + key.map { "\($0) = NEW.\($0)" }.joined(separator: " AND ") + ")"
@@ -202,12 +205,32 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'the intake ledger: a \(table) row must stand for the log event at its ledger_index'); END;
             """
         }
-        let appendOnly = """
+        let appendOnlyTrigger = """
             CREATE TRIGGER log_entry_at_the_end BEFORE INSERT ON log_entry
             WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx), -1) + 1 FROM log_entry)
             BEGIN SELECT RAISE(ABORT, 'the intake ledger is append-only: log entries are added at the end, with no gap'); END;
             """
-        return (noReplace + mirrored + [appendOnly]).joined(separator: "\n")
+        return (noReplace + mirrored + (appendOnly ? [appendOnlyTrigger] : [])).joined(separator: "\n")
+    }
+
+    /// v4 (issue 12): `meeting-overdue` and `panel-overdue` alerts. SQLite cannot widen a
+    /// CHECK, so `case_alert` is rebuilt under the same name with every row, then its triggers
+    /// are made again as v2 and v3 made them.
+    static var v4: String {
+        return """
+        CREATE TABLE case_alert_v4 (
+            ledger_index INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+            case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+            kind         TEXT    NOT NULL CHECK (kind IN ('return-overdue', 'meeting-due-soon', 'panel-due-soon',
+                                                          'meeting-overdue', 'panel-overdue')),
+            agency_id    TEXT    NOT NULL DEFAULT '',
+            due          TEXT    NOT NULL,
+            UNIQUE (case_ref, kind, agency_id, due)
+        );
+        INSERT INTO case_alert_v4 SELECT ledger_index, case_ref, kind, agency_id, due FROM case_alert;
+        DROP TABLE case_alert;
+        ALTER TABLE case_alert_v4 RENAME TO case_alert;
+        """ + "\n" + triggers(["case_alert"])
     }
 
     static var migrator: DatabaseMigrator {
@@ -222,6 +245,12 @@ enum Migrations {
         }
         migrator.registerMigration("v3") { db in
             try db.execute(sql: v3)
+        }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: v4)
+            // case_alert's v3 triggers went with the old table.
+            let table = uniqueKeys.first { $0.table == "case_alert" }!, mirror = mirrors.first { $0.table == "case_alert" }!
+            try db.execute(sql: v3Triggers(uniqueKeys: [table], mirrors: [mirror], appendOnly: false))
         }
         return migrator
     }

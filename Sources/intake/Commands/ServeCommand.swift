@@ -30,8 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
         Meeting packs: when every expected agency's latest return is complete, the next pack is released
         to HOME/packs/REF/pack-N.p7m, encrypted to HOME/pack-recipients/ ([pack] auto_release); a return
         accepted after a release produces pack N+1. Deadlines: at start and at each new day (Europe/London)
-        return-overdue, meeting-due-soon and panel-due-soon are raised once each (ledger, log, [alerts]
-        command).
+        return-overdue, meeting-due-soon, meeting-overdue, panel-due-soon and panel-overdue are raised
+        once each (a ledger event each; per case one log line and one run of [alerts] command with one
+        JSON line per alert; 20 runs at once, then one a minute and an alerts-held summary).
 
         Each new signed checkpoint is appended to HOME/checkpoints.log and given to [ledger]
         checkpoint_command. Logs one logfmt line per event on stderr (journald takes it).
@@ -77,11 +78,12 @@ struct ServeCommand: AsyncParsableCommand {
                                             "listen": "\(listeners.map(HTTPServer.describeListener).joined(separator: ","))"])
         }
         // After each input: the Status line, and the meeting pack when this return completes
-        // the set (or arrives after a release).
+        // the set (or arrives after a release): requested, made on the releaser's queue, and
+        // coalesced per case (a burst of versions makes at most two packs).
         let afterInput: @Sendable (Outcome) -> Void = { outcome in
             status.record(outcome)
             if outcome.status == .accepted || outcome.status == .acceptedIncomplete, outcome.isNew, let ref = outcome.caseRef {
-                if runtime.current.packs.releaseIfDueLogging(ref, logger: logger) != nil { publisher.publish() }
+                runtime.current.packs.requestRelease(ref, logger: logger) { _ in publisher.publish() }
             }
         }
         let drop = DropDirectoryService(current: { runtime.current.drop }, logger: logger, publisher: publisher, metrics: metrics,
@@ -89,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         let api = SocketAPI(runtime: runtime, metrics: metrics, logger: logger, publisher: publisher, onOutcome: afterInput)
         let server = HTTPServer(api: api, listeners: listeners, logger: logger, requestTimeout: .seconds(settings.listen.requestTimeout),
                                 shutdownGrace: .seconds(settings.daemon.shutdownGrace), maxConnections: settings.listen.maxConnections,
+                                maxConnectionsPerPeer: settings.listen.maxConnectionsPerPeer,
                                 onReady: { _ in status.partReady() })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: drop), .init(service: server),

@@ -15,7 +15,11 @@ struct HomeOption: ParsableArguments {
     }
 
     static func open(_ home: String?, readOnly: Bool) throws -> Home {
-        try Failure.report { try Home(HomeLayout.resolve(home, environment: ProcessInfo.processInfo.environment), readOnly: readOnly) }
+        let opened = try Failure.report { try Home(HomeLayout.resolve(home, environment: ProcessInfo.processInfo.environment), readOnly: readOnly) }
+        if let warning = opened.settingsWarning {
+            FileHandle.standardError.write(Data("intake: warning: bad-settings: \(warning)\n".utf8))
+        }
+        return opened
     }
 }
 
