@@ -136,8 +136,9 @@ final class Server: @unchecked Sendable {
         }
     }
 
-    /// The statuses docs/openapi.json gives the socket (and NIO's 400 for what does not parse).
-    static let statuses: Set<Int> = [200, 201, 400, 403, 404, 405, 408, 409, 411, 413, 422, 429, 503]
+    /// The statuses docs/openapi.json gives the socket (and NIO's 400 for what does not parse),
+    /// and 100 Continue, the interim answer to `Expect: 100-continue` (RFC 9110 §15.2.1).
+    static let statuses: Set<Int> = [100, 200, 201, 400, 403, 404, 405, 408, 409, 411, 413, 422, 429, 503]
 
     /// Every answer is `HTTP/1.1 STATUS …` with a documented status and a Content-Length its
     /// body matches (HEAD answers have none); a 503 is only ever "busy"; nothing follows an
