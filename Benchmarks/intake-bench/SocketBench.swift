@@ -123,12 +123,18 @@ final class Daemon {
     /// Seconds from launch to the first `/healthz` 200.
     private(set) var readySeconds = 0.0
 
-    init(intakeBinary: String, home: String, readyTimeout: Double = 60) throws {
+    /// With `log`, the daemon's log lines (stderr) go to that file.
+    init(intakeBinary: String, home: String, readyTimeout: Double = 60, log: String? = nil) throws {
         socketPath = "\(home)/intake.sock"
         process.executableURL = URL(fileURLWithPath: intakeBinary)
         process.arguments = ["serve", "--home", home]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         let start = DispatchTime.now()
         try process.run()
         while seconds(since: start) < readyTimeout {

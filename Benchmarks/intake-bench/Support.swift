@@ -22,6 +22,8 @@ struct Options {
     var batch = 1000
     var waiting = 10_000
     var waitingSize = 3000
+    var overdue = 3000
+    var compare = 300
     var keep = false
 
     static let modes = ["ingest", "memory", "socket", "startup", "ledger", "floor", "all"]
@@ -37,7 +39,9 @@ struct Options {
       socket   `intake serve`: accepted submissions/s and p50/p99 latency with each client count in --clients,
                then a flood of --flood malformed requests (peak RSS, default and lifted limits)
       startup  `intake serve` started with --waiting envelopes of ~--waiting-size bytes in drop/new: time to
-               ready (/healthz 200) and to drained
+               ready (/healthz 200) and to drained; started on --overdue open cases whose every deadline has
+               passed: time to ready and the alert lines; and --compare envelopes drained from drop/new
+               against `intake ingest` of the same files
       ledger   `intake verify` on ledgers of each size in --events, against the SHA-256 bound; inclusion proofs
       floor    only the primitive floor for envelopes of ~SIZE bytes
       all      every mode with its defaults (about half an hour on 2 cores)
@@ -45,7 +49,8 @@ struct Options {
     Options (lists are comma-separated):
       --files N (500)  --size BYTES (200000)  --runs N (5)  --stock-runs N (3)  --sizes-mb 1,50,0
       --clients 1,8,32  --flood N (10000)  --events 10000,100000,1000000  --batch N (1000)
-      --waiting N (10000)  --waiting-size BYTES (3000)  --keep (keep the working directory)
+      --waiting N (10000)  --waiting-size BYTES (3000)  --overdue N (3000)  --compare N (300)
+      --keep (keep the working directory)
 
     Build first: swift build -c release; then swift run -c release intake-bench [MODE] [OPTIONS]
     """
@@ -76,6 +81,8 @@ struct Options {
             case "--batch": batch = number(iterator.next())
             case "--waiting": waiting = number(iterator.next())
             case "--waiting-size": waitingSize = number(iterator.next())
+            case "--overdue": overdue = number(iterator.next())
+            case "--compare": compare = number(iterator.next())
             case "--keep": keep = true
             case "-h", "--help": print(Self.usage); exit(0)
             default: Self.fail("unknown option \(flag)")

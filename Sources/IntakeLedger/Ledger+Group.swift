@@ -31,13 +31,14 @@ extension Ledger {
                     CaseSnapshot.LatestReturn(version: $0.version, contentSha256: $0.contentSha256, ledgerIndex: $0.ledgerIndex)
                 }
                 snapshot = CaseSnapshot(ref: ref, closed: record.isClosed, expectedAgencies: Set(record.agencies), latest: latest)
-                // Every version this agency had accepted, and when the latest was signed.
-                for row in try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT version, content_sha256, ledger_index FROM submission WHERE case_ref = ? AND agency_id = ? ORDER BY version
-                    """), arguments: [ref, agency]) {
-                    let version = CaseSnapshot.LatestReturn(version: row["version"], contentSha256: row["content_sha256"],
-                                                            ledgerIndex: row["ledger_index"])
-                    if snapshot?.accepted[version.contentSha256] == nil { snapshot?.accepted[version.contentSha256] = version }
+                // The first version this agency had accepted with the same content (one indexed
+                // lookup, however many versions there are), and when the latest was signed.
+                if let row = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT version, content_sha256, ledger_index FROM submission
+                    WHERE case_ref = ? AND agency_id = ? AND content_sha256 = ? ORDER BY version LIMIT 1
+                    """), arguments: [ref, agency, opened.contentSha256]) {
+                    snapshot?.sameContent = CaseSnapshot.LatestReturn(version: row["version"], contentSha256: row["content_sha256"],
+                                                                      ledgerIndex: row["ledger_index"])
                 }
                 if let latest, let entry = try Data.fetchOne(db.cachedStatement(sql: "SELECT entry FROM log_entry WHERE idx = ?"),
                                                               arguments: [latest.ledgerIndex]).map({ [UInt8]($0) }),

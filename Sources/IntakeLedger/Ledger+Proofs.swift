@@ -13,6 +13,22 @@ extension Ledger {
         }
     }
 
+    /// What the receipts of the entries at `indices` need, read in one transaction: the latest
+    /// signed checkpoint, and each entry with its inclusion proof in that checkpoint's tree
+    /// (nil for an index the checkpoint does not cover).
+    public func receiptMaterial(indices: [Int]) throws -> (checkpoint: SignedCheckpoint?, entries: [(entry: [UInt8], proof: [[UInt8]])?]) {
+        try pool.read { db in
+            guard let checkpoint = try Self.latestCheckpoint(db) else { return (nil, indices.map { _ in nil }) }
+            let entries: [(entry: [UInt8], proof: [[UInt8]])?] = try indices.map { index in
+                guard index >= 0, index < checkpoint.size,
+                      let entry = try Data.fetchOne(db.cachedStatement(sql: "SELECT entry FROM log_entry WHERE idx = ?"), arguments: [index])
+                else { return nil }
+                return ([UInt8](entry), try MerkleProof.inclusionProof(index: index, size: checkpoint.size) { try Self.node($0, db) })
+            }
+            return (checkpoint, entries)
+        }
+    }
+
     /// The consistency proof from the tree of `oldSize` leaves to that of `newSize`
     /// (RFC 9162 §2.1.4.1).
     public func consistencyProof(from oldSize: Int, to newSize: Int) throws -> [[UInt8]] {

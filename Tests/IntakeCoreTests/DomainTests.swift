@@ -175,8 +175,9 @@ private let submissionFacts = SubmissionFacts(channel: "drop", envelopeSha256: h
         let v1 = CaseSnapshot.LatestReturn(version: 1, contentSha256: hex("content:v1"), ledgerIndex: 7)
         let v2 = CaseSnapshot.LatestReturn(version: 2, contentSha256: hex("content:v2"), ledgerIndex: 9)
         var state = snapshot(latest: v2)
-        state.accepted = [v1.contentSha256: v1, v2.contentSha256: v2]
+        state.sameContent = v1
         #expect(SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v1"), case: state) == .duplicate(of: v1))
+        state.sameContent = nil
         #expect(SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v2"), case: state) == .duplicate(of: v2))
         guard case .accept(3, 2, _) = SubmissionPolicy.decide(openedReturn(returnDocument(), signer: "police", content: "v3"), case: state) else {
             Issue.record("a new content is version 3")

@@ -75,9 +75,10 @@ public struct CaseSnapshot: Sendable, Equatable {
     public var expectedAgencies: Set<String>
     /// The latest accepted version from the submitting agency, if any.
     public var latest: LatestReturn?
-    /// Every version the agency had accepted for this case, by content SHA-256: content the
-    /// ledger already holds is a duplicate of that version, never a new one.
-    public var accepted: [String: LatestReturn] = [:]
+    /// The first version the agency had accepted for this case with the content being
+    /// decided on, if any: content the ledger already holds is a duplicate of that version,
+    /// never a new one.
+    public var sameContent: LatestReturn?
     /// The latest version's signingTime (Unix seconds), when it carried one.
     public var latestSigningTime: Int64?
 
@@ -153,7 +154,8 @@ public enum SubmissionPolicy {
         guard snapshot.expectedAgencies.contains(signerAgency) else {
             return .reject(.agencyNotExpected, "agency \(signerAgency) is not expected on case \(snapshot.ref)")
         }
-        if let earlier = snapshot.accepted[opened.contentSha256] ?? snapshot.latest.flatMap({ $0.contentSha256 == opened.contentSha256 ? $0 : nil }) {
+        if let earlier = snapshot.sameContent.flatMap({ $0.contentSha256 == opened.contentSha256 ? $0 : nil })
+            ?? snapshot.latest.flatMap({ $0.contentSha256 == opened.contentSha256 ? $0 : nil }) {
             return .duplicate(of: earlier)
         }
         if let problem = signingTimeProblem(opened, snapshot: snapshot, receivedAt: receivedAt) {

@@ -1,5 +1,6 @@
 import IntakeCore
 import IntakeLedger
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -79,28 +80,53 @@ public final class DropDirectory: Sendable {
     public func process(_ relatives: [String], workers: WorkerThreads = .shared,
                         report: (String, Result<Outcome?, any Error>) -> Void) {
         let limit = pipeline.home.settings.policy.maxEnvelopeBytes
+        let inboxes = InboxCache()  // each inbox opened once for the batch
+        // A group's receipts and removals (`finish`) run on their own thread while this one
+        // records the next group: the two halves of the work overlap. Results are reported
+        // here, in input order, as they come.
+        let finisher = DispatchQueue(label: "intake.drop.finish")
+        let done = Mutex<[(String, Result<Outcome?, any Error>)]>([])
+        func reportDone() {
+            for (relative, result) in done.withLock({ done in defer { done = [] }; return done }) { report(relative, result) }
+        }
         Pipelined<Result<Taken, any Error>>(workers: workers).run(count: relatives.count, size: { index in
             var info = stat()
             return lstat("\(layout.drop)/\(relatives[index])", &info) == 0 ? min(Int(info.st_size), limit) : 0
         }, prepare: { index in
-            Result { try self.take(relatives[index]) }
+            Result { try self.take(relatives[index], inboxes: inboxes) }
         }, record: { group in
-            var ready: [(relative: String, prepared: Pipeline.Prepared, input: Input)] = []
+            reportDone()
+            // Each input of the group, in order: its result now, or its committed outcome to finish.
+            var slots: [(relative: String, result: Result<Outcome?, any Error>?, ready: Int?)] = []
+            var ready: [(prepared: Pipeline.Prepared, input: Input)] = []
             for (index, taken) in group {
                 let relative = relatives[index]
                 switch taken {
-                case .failure(let error): report(relative, .failure(error))
-                case .success(.gone): report(relative, .success(nil))
-                case .success(.other): report(relative, Result { try process(relative) })
-                case .success(.prepared(let prepared, let input)): ready.append((relative, prepared, input))
+                case .failure(let error): slots.append((relative, .failure(error), nil))
+                case .success(.gone): slots.append((relative, .success(nil), nil))
+                case .success(.other): slots.append((relative, Result { try process(relative) }, nil))
+                case .success(.prepared(let prepared, let input)):
+                    slots.append((relative, nil, ready.count))
+                    ready.append((prepared, input))
                 }
             }
-            guard !ready.isEmpty else { return }
-            let committed = pipeline.commit(group: ready.map(\.prepared))
-            for (item, result) in zip(ready, finish(zip(ready.map(\.input), committed).map { ($0, $1) })) {
-                report(item.relative, result.map { $0 })
+            let committed = ready.isEmpty ? [] : pipeline.commit(group: ready.map(\.prepared))
+            let items = zip(ready.map(\.input), committed).map { ($0, $1) }
+            let results = UncheckedResults(slots: slots)
+            finisher.async { [self] in
+                let finished = items.isEmpty ? [] : finish(items)
+                let ordered = results.slots.map { slot in (slot.relative, slot.result ?? finished[slot.ready!]) }
+                done.withLock { $0 += ordered }
             }
         })
+        finisher.sync {}
+        reportDone()
+    }
+
+    /// A group's results on their way to the finisher (errors are not Sendable as such; the
+    /// finisher is their only user once handed over).
+    private struct UncheckedResults: @unchecked Sendable {
+        let slots: [(relative: String, result: Result<Outcome?, any Error>?, ready: Int?)]
     }
 
     /// Processes one input (`relative` to `drop/`). Returns nil when it is gone or not ours
@@ -170,9 +196,9 @@ public final class DropDirectory: Sendable {
 
     /// The worker's half for one input: reads a regular file under the size limit and
     /// prepares it; anything else is left to `process(_:)`.
-    func take(_ relative: String) throws -> Taken {
+    func take(_ relative: String, inboxes: InboxCache? = nil) throws -> Taken {
         let path = "\(layout.drop)/\(relative)"
-        guard let (inbox, name, info) = try openEntry(relative) else { return .gone }
+        guard let (inbox, name, info) = try openEntry(relative, inboxes: inboxes) else { return .gone }
         var handed = false
         defer { if !handed { close(inbox) } }
         guard info.st_mode & S_IFMT == S_IFREG, info.st_nlink <= 1, Int(info.st_size) <= pipeline.home.settings.policy.maxEnvelopeBytes
@@ -208,8 +234,16 @@ public final class DropDirectory: Sendable {
     /// stays, to be replayed.
     private func finish(_ items: [(Input, Result<Outcome, any Error>)]) -> [Result<Outcome?, any Error>] {
         let syncs = GroupSync()
-        var results: [Result<Outcome?, any Error>] = items.map { _, committed in
-            committed.flatMap { outcome in Result { _ = try receipts.issue(for: outcome, syncs: syncs); return outcome } }
+        // The group's receipts: one ledger read for them all, signed side by side, then
+        // written in order.
+        let built = receipts.make(for: items.map { try? $0.1.get() })
+        var results: [Result<Outcome?, any Error>] = items.enumerated().map { index, item in
+            item.1.flatMap { outcome in
+                Result {
+                    if let receipt = try built[index].get() { _ = try receipts.write(receipt, syncs: syncs) }
+                    return outcome
+                }
+            }
         }
         do { try syncs.flush() } catch { results = results.map { $0.flatMap { _ in .failure(error) } } }
         var inboxes: [String: Int32] = [:]  // each inbox's folder, and one descriptor of it
@@ -233,7 +267,7 @@ public final class DropDirectory: Sendable {
     /// Checks `relative` names an entry in an inbox and opens that inbox; the inbox's
     /// descriptor, the entry's name (its bytes, NUL-terminated) and its `lstat`, or nil when it
     /// is not ours or gone. `relative` is escaped (`EscapedName`); the system sees the bytes.
-    private func openEntry(_ relative: String) throws -> (inbox: Int32, name: [CChar], info: stat)? {
+    private func openEntry(_ relative: String, inboxes: InboxCache? = nil) throws -> (inbox: Int32, name: [CChar], info: stat)? {
         let components = relative.split(separator: "/")
         guard let name = components.last, !name.hasPrefix("."), components.count <= 3,
               !components.contains(".."), components.dropLast().last == "new",
@@ -242,7 +276,13 @@ public final class DropDirectory: Sendable {
         // Every folder on the way is opened without following symlinks, and the input is then
         // reached relative to its inbox's descriptor: a symlink planted in place of an inbox
         // or an agency folder cannot lead the daemon to read or delete files elsewhere.
-        guard let inbox = try Self.openInbox(layout.drop, components.dropLast().map(String.init)) else { return nil }
+        let folders = components.dropLast().map(String.init)
+        let opened: Int32? = if let inboxes {
+            try inboxes.descriptor(folders) { try Self.openInbox(layout.drop, folders) }
+        } else {
+            try Self.openInbox(layout.drop, folders)
+        }
+        guard let inbox = opened else { return nil }
         var info = stat()
         let cName = EscapedName.cString(String(name))
         guard fstatat(inbox, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
@@ -354,5 +394,36 @@ public final class DropDirectory: Sendable {
             }
         }
         return Pipeline.outcome(recorded, sha256: id, message: message)
+    }
+}
+
+/// The inboxes of one batch, each opened (with `O_NOFOLLOW` at every step) once: every input
+/// of the batch gets its own duplicate of the descriptor, closed with it. Saves two path
+/// walks per input; an inbox replaced during the batch is still the folder that was opened.
+final class InboxCache: Sendable {
+    private let descriptors = Mutex<[[String]: Int32]>([:])
+
+    /// A new descriptor (close-on-exec) for the inbox `folders`, opened with `open` the first
+    /// time; nil when `open` finds no such folder.
+    func descriptor(_ folders: [String], open: () throws -> Int32?) throws -> Int32? {
+        if let cached = descriptors.withLock({ $0[folders] }) { return try duplicate(cached) }
+        guard let fresh = try open() else { return nil }
+        let kept = descriptors.withLock { descriptors -> Int32 in
+            if let other = descriptors[folders] { return other }  // another worker was first
+            descriptors[folders] = fresh
+            return fresh
+        }
+        if kept != fresh { close(fresh) }
+        return try duplicate(kept)
+    }
+
+    private func duplicate(_ fd: Int32) throws(StorageError) -> Int32 {
+        let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw .errno("cannot duplicate the descriptor of", "an inbox") }
+        return copy
+    }
+
+    deinit {
+        for fd in descriptors.withLock({ Array($0.values) }) { close(fd) }
     }
 }

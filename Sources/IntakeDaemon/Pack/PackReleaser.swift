@@ -216,8 +216,16 @@ extension PackReleaser {
             if isStorageFailure(error) { failed.store(true, ordering: .releasing) }
             return []
         }
-        // A case whose release is already pending or running is only asked to look again.
-        return records.filter { !$0.isClosed && claim($0.ref) }.flatMap { releaseClaimed($0.ref, logger: logger) }
+        // A case whose release is already pending or running is only asked to look again,
+        // and counts as failed for now: the sweeper comes back within 2 seconds, so that a
+        // release that fails there is retried even if this pass reset the flag first.
+        var made: [Released] = []
+        var busy = false
+        for record in records where !record.isClosed {
+            if claim(record.ref) { made += releaseClaimed(record.ref, logger: logger) } else { busy = true }
+        }
+        if busy { failed.store(true, ordering: .releasing) }
+        return made
     }
 
     func log(_ released: Released, logger: Logger) {

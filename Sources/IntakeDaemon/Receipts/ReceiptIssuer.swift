@@ -1,3 +1,5 @@
+import Synchronization
+import Dispatch
 public import IntakeCore
 import IntakeCrypto
 import IntakeLedger
@@ -63,18 +65,87 @@ public final class ReceiptIssuer: Sendable {
     /// With `syncs`, the receipts' directory entries are durable once `syncs` is flushed.
     @discardableResult
     public func issue(for outcome: Outcome, syncs: GroupSync? = nil) throws -> String? {
+        guard let made = try make(for: outcome) else { return nil }
+        return try write(made, syncs: syncs)
+    }
+
+    /// A receipt built and signed, not yet written.
+    public struct Made: Sendable {
+        let agencyId: String
+        let envelopeSha256: String
+        let signed: [UInt8]
+        let essReceipt: [UInt8]?
+    }
+
+    /// The receipts of a group's outcomes, from one read of the ledger, signed side by side on
+    /// the calling thread and the workers; nil for a rejection (or no outcome).
+    public func make(for outcomes: [Outcome?]) -> [Result<Made?, any Error>] {
+        let wanted = outcomes.map { outcome -> Int? in
+            guard let outcome, outcome.status != .rejected else { return nil }
+            return outcome.ledgerIndex
+        }
+        let material: (checkpoint: Ledger.SignedCheckpoint?, entries: [(entry: [UInt8], proof: [[UInt8]])?])
+        do {
+            material = try home.ledger.receiptMaterial(indices: wanted.compactMap { $0 })
+        } catch {
+            return outcomes.map { _ in .failure(error) }
+        }
+        var position = 0
+        let receipts: [Result<Receipt?, any Error>] = zip(outcomes, wanted).map { outcome, index in
+            guard let outcome, index != nil else { return .success(nil) }
+            defer { position += 1 }
+            guard let checkpoint = material.checkpoint, let (entry, proof) = material.entries[position],
+                  let event = LedgerEvent.parse(entry: entry),
+                  event.kind == .submissionAccepted || event.kind == .submissionDuplicate
+            else { return .failure(HomeError("no-entry", "ledger entry \(outcome.ledgerIndex) is not a checkpointed submission")) }
+            let status: Receipt.Status = switch outcome.status {
+            case .accepted: .accepted
+            case .acceptedIncomplete: .acceptedIncomplete
+            default: .duplicate
+            }
+            return .success(Receipt(
+                caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status,
+                envelopeSha256: event["envelopeSha256"]?.stringValue ?? "", contentSha256: event["contentSha256"]?.stringValue ?? "",
+                receivedAt: event["receivedAt"]?.stringValue ?? "", index: outcome.ledgerIndex, treeSize: checkpoint.size,
+                entry: entry, inclusionProof: proof, checkpoint: checkpoint.note))
+        }
+        let signed = Mutex<[Int: Result<Made?, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: outcomes.count) { index in
+            let result: Result<Made?, any Error> = receipts[index].flatMap { receipt in
+                Result {
+                    guard let receipt, ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
+                    return Made(agencyId: receipt.agencyId, envelopeSha256: receipt.envelopeSha256, signed: try sign(receipt),
+                                essReceipt: outcomes[index]?.signedReceipt)
+                }
+            }
+            signed.withLock { $0[index] = result }
+        }
+        let made = signed.withLock { $0 }
+        return outcomes.indices.map { made[$0] ?? .success(nil) }
+    }
+
+    /// The receipt for `outcome`, built from the ledger and signed, or nil for a rejection.
+    /// Reads and signs only: safe on several threads at once (a group's receipts are made
+    /// side by side, then written in order).
+    public func make(for outcome: Outcome) throws -> Made? {
         guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
-        let directory = "\(home.layout.receipts)/\(receipt.agencyId)"
+        return Made(agencyId: receipt.agencyId, envelopeSha256: receipt.envelopeSha256, signed: try sign(receipt),
+                    essReceipt: outcome.signedReceipt)
+    }
+
+    /// Writes a made receipt (and the RFC 2634 signed receipt the agency asked for, if any);
+    /// its path.
+    public func write(_ made: Made, syncs: GroupSync? = nil) throws -> String {
+        let directory = "\(home.layout.receipts)/\(made.agencyId)"
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw StorageError.errno("cannot create", directory)
         }
-        try DurableFile.write(try sign(receipt), to: directory, name: "\(receipt.envelopeSha256).receipt", mode: 0o440,
-                              syncs: syncs)
-        if let signedReceipt = outcome.signedReceipt {
+        try DurableFile.write(made.signed, to: directory, name: "\(made.envelopeSha256).receipt", mode: 0o440, syncs: syncs)
+        if let signedReceipt = made.essReceipt {
             // RFC 2634: the agency asked for a signed receipt bound to its own signature.
-            try DurableFile.write(signedReceipt, to: directory, name: "\(receipt.envelopeSha256).ess-receipt", mode: 0o440,
+            try DurableFile.write(signedReceipt, to: directory, name: "\(made.envelopeSha256).ess-receipt", mode: 0o440,
                                   syncs: syncs)
         }
-        return "\(directory)/\(receipt.envelopeSha256).receipt"
+        return "\(directory)/\(made.envelopeSha256).receipt"
     }
 }

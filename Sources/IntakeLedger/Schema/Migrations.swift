@@ -213,7 +213,8 @@ enum Migrations {
         return (noReplace + mirrored + (appendOnly ? [appendOnlyTrigger] : [])).joined(separator: "\n")
     }
 
-    /// v4 (issue 12): `meeting-overdue` and `panel-overdue` alerts. SQLite cannot widen a
+    /// v4 (issue 12): `meeting-overdue` and `panel-overdue` alerts, and an index to find a
+    /// version by its content. SQLite cannot widen a
     /// CHECK, so `case_alert` is rebuilt under the same name with every row, then its triggers
     /// are made again as v2 and v3 made them.
     static var v4: String {
@@ -228,6 +229,9 @@ enum Migrations {
             UNIQUE (case_ref, kind, agency_id, due)
         );
         INSERT INTO case_alert_v4 SELECT ledger_index, case_ref, kind, agency_id, due FROM case_alert;
+        -- A version with the same content, found by one lookup (an earlier envelope re-sent
+        -- is a duplicate of its version, issue 12).
+        CREATE INDEX submission_content ON submission(case_ref, agency_id, content_sha256);
         DROP TABLE case_alert;
         ALTER TABLE case_alert_v4 RENAME TO case_alert;
         """ + "\n" + triggers(["case_alert"])
