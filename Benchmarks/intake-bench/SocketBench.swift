@@ -13,10 +13,15 @@ import IntakeTestSupport
 ///   (every request is opened, quarantined and recorded).
 func runSocketBench(_ options: Options, bench: Bench, fixture: Fixture) throws {
     print("socket: \(options.files) envelopes of ~\(options.size / 1000) KB; clients \(options.clients); flood of \(options.flood)")
-    let files = try fixture.sealFiles(options.files, bytes: options.size, into: bench.path("inputs-\(options.size)"))
+    // Return i is for case i % 32; clients take the next return whose case has none in flight,
+    // so each case's versions arrive in the order they were signed (an agency's earlier
+    // version sent after a later one is refused).
+    let cases = 32
+    let files = try fixture.sealFiles(options.files, bytes: options.size, into: bench.path("inputs-\(options.size)"), cases: cases)
     let envelopes = try files.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
 
     let ingestHome = try fixture.freshHome(bench, "home-socket-ingest")
+    try fixture.openCases(cases, in: ingestHome)
     let ingest = try bench.run(bench.intake, ["ingest", "--home", ingestHome] + files)
     guard ingest.status == 0 else { Options.fail("intake ingest failed") }
     let ingestRate = Double(files.count) / ingest.seconds
@@ -27,6 +32,7 @@ func runSocketBench(_ options: Options, bench: Bench, fixture: Fixture) throws {
         var rates: [Double] = [], p50s: [Double] = [], p99s: [Double] = []
         for run in 0..<max(1, min(options.runs, 3)) {
             let home = try fixture.freshHome(bench, "home-socket-\(clients)-\(run)")
+            try fixture.openCases(cases, in: home)
             try liftLimits(home)
             let daemon = try Daemon(intakeBinary: bench.intake, home: home)
             let (seconds, latencies, statuses) = try submitAll(envelopes, to: daemon.socketPath, clients: clients)
@@ -77,10 +83,42 @@ private func submitAll(_ bodies: [[UInt8]], to socketPath: String, clients: Int)
     /// The work queue and the results, shared by the client threads under one lock.
     final class Shared: @unchecked Sendable {
         let lock = NSLock()
-        var cursor = 0
         var latencies: [Double] = [], statuses: [Int] = []
+        var next: [Int] = []          // per case, the next body index to send
+        var busy: Set<Int> = []       // cases with a body in flight
+        var sent = 0
+
+        /// The next body to send, of a case with none in flight (waits while all are busy).
+        func take(_ count: Int, cases: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            while sent < count {
+                // The lowest index among the idle cases' next bodies.
+                var best: Int?
+                for c in 0..<cases where !busy.contains(c) && next[c] < count {
+                    if best == nil || next[c] < next[best!] { best = c }
+                }
+                if let c = best {
+                    let index = next[c]
+                    next[c] += cases
+                    busy.insert(c)
+                    sent += 1
+                    return index
+                }
+                lock.unlock(); usleep(200); lock.lock()
+            }
+            return nil
+        }
+
+        func done(_ index: Int, cases: Int) {
+            lock.lock()
+            busy.remove(index % cases)
+            lock.unlock()
+        }
     }
     let shared = Shared()
+    let cases = min(32, max(bodies.count, 1))
+    shared.next = Array(0..<cases)
     let group = DispatchGroup()
     let start = DispatchTime.now()
     for _ in 0..<clients {
@@ -88,12 +126,8 @@ private func submitAll(_ bodies: [[UInt8]], to socketPath: String, clients: Int)
         Thread.detachNewThread {
             defer { group.leave() }
             var connection = try? HTTPTestConnection(unix: socketPath)
-            while true {
-                shared.lock.lock()
-                let index = shared.cursor
-                shared.cursor += 1
-                shared.lock.unlock()
-                guard index < bodies.count else { break }
+            while let index = shared.take(bodies.count, cases: cases) {
+                defer { shared.done(index, cases: cases) }
                 let began = DispatchTime.now()
                 if connection == nil { connection = try? HTTPTestConnection(unix: socketPath) }
                 var status = 0

@@ -96,6 +96,11 @@ private func runDropAgainstIngest(_ options: Options, bench: Bench, fixture: Fix
         for file in files {
             try FileManager.default.copyItem(atPath: file, toPath: "\(layout.dropNew)/\((file as NSString).lastPathComponent)")
         }
+        // Uploads arrive over time and the kernel writes them back meanwhile; the copy just made
+        // is written back now, so that serve does not pay for it (ingest reads files long written).
+        sync()
+        let ingestHome = try fixture.freshHome(bench, "home-compare-ingest-\(run)")
+        sync()
         let start = DispatchTime.now()
         let daemon = try Daemon(intakeBinary: bench.intake, home: dropHome, readyTimeout: 600)
         while ((try? FileManager.default.contentsOfDirectory(atPath: layout.dropNew).count) ?? 1) > 0 {
@@ -104,7 +109,6 @@ private func runDropAgainstIngest(_ options: Options, bench: Bench, fixture: Fix
         }
         drained.append(seconds(since: start))
         daemon.stop()
-        let ingestHome = try fixture.freshHome(bench, "home-compare-ingest-\(run)")
         let (status, elapsed) = try bench.run(bench.intake, ["ingest", "--home", ingestHome] + files)
         guard status == 0 else { Options.fail("intake ingest failed") }
         ingested.append(elapsed)

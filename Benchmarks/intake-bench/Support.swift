@@ -184,6 +184,18 @@ struct Fixture {
     let intakeCertificate: Certificate
     static let caseRef = "RR-2026-001"
 
+    /// The `number`th bench case (0 is `caseRef`).
+    static func caseRef(_ number: Int) -> String { String(format: "RR-2026-%03d", number + 1) }
+
+    /// Opens the bench cases 1..<`count` in the home at `root` (case 0 is the template's).
+    func openCases(_ count: Int, in root: String) throws {
+        let home = try Home(HomeLayout(root: root))
+        let now = SystemClock.now()
+        for number in 1..<max(count, 1) {
+            try home.ledger.openCase(ref: Self.caseRef(number), referred: now.londonDate, agencies: ["police"], at: now)
+        }
+    }
+
     init(bench: Bench) throws {
         let now = SystemClock.now()
         template = HomeLayout(root: bench.path("home-template"))
@@ -205,7 +217,11 @@ struct Fixture {
     /// A complete return whose attachment makes the envelope about `envelopeBytes` long,
     /// signed and sealed the way agencies do (ECDSA P-256 signer, AES-256-GCM to the EC
     /// intake key). Each `index` gives different content.
-    func sealedReturn(index: Int, envelopeBytes: Int) throws -> [UInt8] {
+    ///
+    /// With `cases` above 1, return `index` is for case `caseRef(index % cases)`: an agency's
+    /// versions must arrive in the order they were signed (an earlier one after a later one
+    /// is refused), so the socket benchmark gives each client cases of its own.
+    func sealedReturn(index: Int, envelopeBytes: Int, cases: Int = 1) throws -> [UInt8] {
         let attachmentBytes = max(16, (envelopeBytes - 2600) / 4 * 3)
         var generator = SystemRandomNumberGenerator()
         var data = [UInt8](repeating: 0, count: attachmentBytes)
@@ -214,7 +230,7 @@ struct Fixture {
             for byte in 0..<min(8, data.count - offset) { data[offset + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
         }
         let document: JSONValue = .object([
-            "schema": .string("scoping-return/v1"), "caseRef": .string(Self.caseRef), "agencyId": .string("police"),
+            "schema": .string("scoping-return/v1"), "caseRef": .string(Self.caseRef(index % max(cases, 1))), "agencyId": .string("police"),
             "signOff": .object(["name": .string("Bench Manager"), "role": .string("Head"), "date": .string("2026-11-24")]),
             "involvement": .object(["status": .string("involved"), "summary": .string("Bench summary \(index).")]),
             "chronology": .array([.object(["date": .string("2026-11-01"), "event": .string("Bench event \(index).")])]),
@@ -226,11 +242,11 @@ struct Fixture {
     }
 
     /// Seals `count` distinct returns of about `bytes` into `directory`; their paths.
-    func sealFiles(_ count: Int, bytes: Int, into directory: String) throws -> [String] {
+    func sealFiles(_ count: Int, bytes: Int, into directory: String, cases: Int = 1) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return try (0..<count).map { index in
             let file = "\(directory)/\(String(format: "%05d", index)).p7m"
-            try Data(sealedReturn(index: index, envelopeBytes: bytes)).write(to: URL(fileURLWithPath: file))
+            try Data(sealedReturn(index: index, envelopeBytes: bytes, cases: cases)).write(to: URL(fileURLWithPath: file))
             return file
         }
     }
