@@ -53,6 +53,42 @@ import Testing
         #expect(verify.status == 0, "\(verify)")
     }
 
+    /// Issue 13, item 1: the template a request carries, sealed unchanged by `intake seal` and
+    /// by the stock openssl recipe, is accepted as incomplete with its missing items listed.
+    @Test func theIssuedTemplateSealedUnchangedIsAcceptedIncomplete() async throws {
+        let work = try CommandLineTests.Workspace()
+        try await work.initialize()
+        try await work.openCase(agencies: ["police", "health"])
+        let written = try await intake(["case", "requests", CommandLineTests.caseRef, "-o", work.path("requests"), "--home", work.home])
+        #expect(written.status == 0, "\(written)")
+        let pki = CommandLineTests.pki
+        for (agency, signer) in [("police", "cli-police"), ("health", "cli-health")] {
+            let content = try pki.run(["cms", "-verify", "-inform", "DER", "-in", work.path("requests/\(CommandLineTests.caseRef)-\(agency).request.p7m"),
+                                       "-CAfile", work.path("home/keys/receipt.crt")])
+            let template = try #require(try JSONParser.parse([UInt8](content))["template"])
+            #expect(ScopingReturn.validate(template).isValid, "\(ScopingReturn.validate(template).problems)")
+            let file = work.path("\(agency)-blank.json")
+            try Data(CanonicalJSON.encode(template)).write(to: URL(fileURLWithPath: file))
+            let sealed = work.path("\(agency)-blank.p7m")
+            if agency == "police" {
+                let seal = try await intake(["seal", "--case", CommandLineTests.caseRef, "--agency", agency, "--cert", pki.url("\(signer).crt").path,
+                                             "--key", pki.url("\(signer).key").path, "--to", work.path("home/keys/intake.crt"), "-o", sealed, file])
+                #expect(seal.status == 0, "\(seal)")
+            } else {
+                let signed = try pki.run(["cms", "-sign", "-binary", "-nodetach", "-in", file, "-signer", "\(signer).crt", "-inkey", "\(signer).key",
+                                          "-outform", "DER"])
+                try pki.run(["cms", "-encrypt", "-binary", "-aes-256-gcm", "-recip", work.path("home/keys/intake.crt"), "-outform", "DER",
+                             "-out", sealed], input: signed)
+            }
+            let ingested = try await intake(["ingest", "--json", "--home", work.home, sealed])
+            #expect(ingested.status == 0, "\(ingested)")
+            let outcome = try ingested.json()
+            #expect(outcome["status"]?.stringValue == "accepted-incomplete", "\(ingested)")
+            let missing = Set(outcome["missing"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            #expect(missing.isSuperset(of: ["sign-off", "records-secured"]), "\(ingested)")
+        }
+    }
+
     @Test func calendarImportOverridesTheShippedOne() async throws {
         let work = try CommandLineTests.Workspace()
         try await work.initialize()

@@ -28,24 +28,10 @@ public struct ScopingRequest: Sendable, Equatable {
         self.intakeCertificateSha256 = intakeCertificateSha256
     }
 
-    /// A blank `scoping-return/v1` for the case and agency: every field present, to fill in.
-    public var template: JSONValue {
-        .object([
-            "schema": .string(ScopingReturn.schemaIdentifier), "caseRef": .string(caseRef), "agencyId": .string(agencyId),
-            "author": .object(["name": .string(""), "role": .string("")]),
-            "involvement": .object(["status": .string("involved"), "from": .string(""), "to": .string(""), "summary": .string("")]),
-            "chronology": .array([.object(["date": .string(""), "event": .string(""), "practitionerRole": .string(""),
-                                           "action": .string("")])]),
-            "keyPracticeEpisodes": .array([]),
-            "immediateSafeguardingActions": .string(""), "learning": .string(""),
-            "recordsSecured": .object(["secured": .bool(false), "securedOn": .string(""), "securedBy": .string(""),
-                                       "reference": .string("")]),
-            "parallelProcesses": .object(["policeInvestigation": .string("not-known"), "coroner": .string("not-known"),
-                                          "disciplinary": .string("not-known"), "notes": .string("")]),
-            "signOff": .object(["name": .string(""), "role": .string(""), "date": .string("")]),
-            "attachments": .array([]),
-        ])
-    }
+    /// The blank `scoping-return/v1` for the case and agency (docs/scoping-return.md, "A blank
+    /// return"): every member present, `null` where nothing is known, no empty rows. Sealed
+    /// unchanged it is a valid, incomplete return.
+    public var template: JSONValue { ScopingReturn.template(caseRef: caseRef, agencyId: agencyId) }
 
     public var json: JSONValue {
         .object([
