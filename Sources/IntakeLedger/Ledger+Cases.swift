@@ -113,6 +113,11 @@ extension Ledger {
         }
         var record = CaseRecord(ref: ref, referred: referred, overrides: overrides, agencies: agencies, latest: latest,
                                 packs: try packs(ref, db))
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT agency_id, issued_at FROM case_request WHERE case_ref = ? ORDER BY ledger_index"),
+                                    arguments: [ref]) {
+            let agency: String = row["agency_id"]
+            if record.requested[agency] == nil, let at = UTCInstant(rfc3339: row["issued_at"]) { record.requested[agency] = at }
+        }
         for milestone in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM case_milestone WHERE case_ref = ? ORDER BY ledger_index"),
                                           arguments: [ref]) {
             guard let date = LocalDate(milestone["on_date"] as String) else { continue }

@@ -61,9 +61,14 @@ extension Ledger {
                                       at now: UTCInstant) throws -> [Int] {
         try pool.write { db in
             guard try Self.caseRecord(ref, db) != nil else { throw LedgerError("unknown-case", "no case \(ref)") }
-            return try append(requests.map {
+            let indices = try append(requests.map {
                 .scopingRequested(caseRef: ref, agencyId: $0.agencyId, due: $0.due, requestSha256: $0.sha256, at: now)
             }, db, at: now)
+            for (request, index) in zip(requests, indices) {
+                try db.cachedStatement(sql: "INSERT INTO case_request (ledger_index, case_ref, agency_id, issued_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [index, ref, request.agencyId, now.rfc3339(milliseconds: true)])
+            }
+            return indices
         }
     }
 

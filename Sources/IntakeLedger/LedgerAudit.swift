@@ -349,7 +349,7 @@ extension Ledger {
         try pool.read { db in
             let kinds: [LedgerEvent.Kind] = [.submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
                                              .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue,
-                                             .packReleased]
+                                             .packReleased, .scopingRequested]
             let list = kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             var events: [Int: LedgerEvent] = [:]
             var findings: [LedgerAudit.Finding] = []
@@ -407,7 +407,7 @@ extension Ledger {
         }
         switch event.kind {
         case .submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue, .packReleased:
+             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue, .packReleased, .scopingRequested:
             events[index] = event
         default:
             break
@@ -468,6 +468,10 @@ extension Ledger {
         try check("case_alert", [.returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue]) { row, event in
             row["case_ref"] == string(event, "caseRef") && row["kind"] == event.kind.rawValue && row["due"] == string(event, "due")
                 && row["agency_id"] == (string(event, "agencyId") ?? "")
+        }
+        try check("case_request", [.scopingRequested]) { row, event in
+            row["case_ref"] == string(event, "caseRef") && row["agency_id"] == string(event, "agencyId")
+                && row["issued_at"] == event.at.rfc3339(milliseconds: true)
         }
         try check("pack", [.packReleased]) { row, event in
             let indices = event["returns"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ",")

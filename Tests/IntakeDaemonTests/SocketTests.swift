@@ -318,11 +318,13 @@ import Testing
     /// Graceful shutdown with submissions in flight: each one the daemon had taken is answered,
     /// the answers match the ledger exactly, the home audits clean, and the socket is gone.
     @Test func gracefulShutdownFinishesRequestsInFlight() async throws {
-        let test = try TestHome(pki: pki)
+        // Eight agencies, one return each: one agency's versions sent at once could arrive out
+        // of the order they were signed, and an earlier one after a later one is refused.
+        let agencies = ["police", "health", "education", "probation", "school", "housing", "nhs", "youth"]
+        let test = try TestHome(pki: pki, agencies: agencies)
         let socket = try await RunningSocket(test)
-        let envelopes = try (0..<8).map { version in
-            try test.cliSeal(TestHome.returnJSON(agency: TestHome.agencies[version % 3], note: "v\(version)"),
-                             agency: TestHome.agencies[version % 3])
+        let envelopes = try agencies.enumerated().map { version, agency in
+            try test.cliSeal(TestHome.returnJSON(agency: agency, note: "v\(version)"), agency: agency)
         }
         let connections = try envelopes.map { _ in try HTTPTestConnection(unix: socket.socketPath) }
         for (connection, envelope) in zip(connections, envelopes) {

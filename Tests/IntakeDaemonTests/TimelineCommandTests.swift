@@ -49,6 +49,12 @@ import Testing
             let intakePEM = try String(contentsOfFile: work.path("home/keys/intake.crt"), encoding: .utf8)
             #expect(request["intakeCertificate"]?.stringValue == intakePEM)
         }
+        // Issue 13, item 3: the requests milestone is met once every expected agency has its request.
+        let status = try await intake(["status", CommandLineTests.caseRef, "--json", "--home", work.home])
+        #expect(try status.json()["requests"]?["issued"]?.intValue == 2, "\(status)")
+        let shown = try await intake(["status", CommandLineTests.caseRef, "--home", work.home])
+        let line = shown.stdout.split(separator: "\n").first { $0.contains("requests") } ?? ""
+        #expect(line.hasSuffix("sent") && !line.contains("overdue"), "\(shown)")
         let verify = try await intake(["verify", "--json", "--home", work.home])
         #expect(verify.status == 0, "\(verify)")
     }

@@ -337,7 +337,7 @@ private func record(_ fixture: LedgerFixture, _ opened: OpenedReturn, label: Str
                 """)
         }
         #expect(Set(tables) == ["log_entry", "log_node", "checkpoint", "agency", "agency_certificate", "case_file",
-                                "case_agency", "submission", "case_milestone", "case_due", "case_alert", "pack"])
+                                "case_agency", "submission", "case_milestone", "case_due", "case_alert", "pack", "case_request"])
         let before = try storedLog(fixture.ledger)
         let raw = try DatabaseQueue(path: fixture.path)
         for table in tables {
@@ -371,6 +371,8 @@ private func fillIssueFiveTables(_ fixture: LedgerFixture) throws {
                                     at: instant(160))
     try fixture.ledger.recordPack(ref: caseRef, number: 1, sha256: String(repeating: "ab", count: 32), returnIndices: [6],
                                   recipients: [], missing: ["health"], overrideReason: "test", at: instant(170))
+    try fixture.ledger.recordScopingRequests(ref: caseRef, requests: [("police", referral.adding(days: 9), String(repeating: "cd", count: 32))],
+                                             at: instant(180))
 }
 
 extension LedgerMerkleLogTests {
@@ -383,7 +385,7 @@ extension LedgerMerkleLogTests {
         try fillIssueFiveTables(fixture)
         try fixture.ledger.recordMeeting(ref: caseRef, held: referral.adding(days: 10), decision: "no-review", at: instant(200))
         let before = try storedLog(fixture.ledger)
-        for table in Migrations.appendOnlyTables + Migrations.v2Tables {
+        for table in Migrations.appendOnlyTables + Migrations.v2Tables + Migrations.laterTables.sorted() {
             #expect(try count(table, fixture.ledger) > 0, "\(table)")
             let error = #expect(throws: DatabaseError.self, "REPLACE \(table)") {
                 try fixture.ledger.pool.write { db in

@@ -12,6 +12,8 @@ public struct CaseRecord: Sendable, Equatable {
     public var panelNotified: LocalDate?
     /// Released meeting packs, oldest first.
     public var packs: [PackRecord]
+    /// When a scoping request was first issued to each agency (`intake case requests`).
+    public var requested: [String: UTCInstant] = [:]
 
     public init(ref: String, referred: LocalDate, overrides: [Milestone: LocalDate] = [:], agencies: [String],
                 latest: [String: ReturnRecord] = [:], meeting: (held: LocalDate, decision: String)? = nil,
@@ -30,6 +32,7 @@ public struct CaseRecord: Sendable, Equatable {
         lhs.ref == rhs.ref && lhs.referred == rhs.referred && lhs.overrides == rhs.overrides
             && lhs.agencies == rhs.agencies && lhs.latest == rhs.latest && lhs.meeting?.held == rhs.meeting?.held
             && lhs.meeting?.decision == rhs.meeting?.decision && lhs.panelNotified == rhs.panelNotified && lhs.packs == rhs.packs
+            && lhs.requested == rhs.requested
     }
 
     /// A case is closed once the Panel has been notified: nothing more is accepted for it.

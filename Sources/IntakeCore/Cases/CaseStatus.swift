@@ -29,6 +29,10 @@ public struct CaseStatus: Sendable, Equatable {
     public var panelNotified: LocalDate?
     /// Released meeting packs, oldest first (the last is current; earlier ones are superseded).
     public var packs: [PackRecord]
+    /// The expected agencies a scoping request has been issued to.
+    public var requested: Set<String>
+    /// The requests milestone is met: every expected agency has been sent its request.
+    public var requestsSent: Bool { !agencies.isEmpty && agencies.allSatisfy { requested.contains($0.agencyId) } }
 
     public static func == (lhs: CaseStatus, rhs: CaseStatus) -> Bool {
         lhs.json == rhs.json
@@ -47,6 +51,7 @@ public struct CaseStatus: Sendable, Equatable {
         meeting = record.meeting
         panelNotified = record.panelNotified
         packs = record.packs
+        requested = Set(record.requested.keys).intersection(record.agencies)
         deadlines = Deadlines.compute(referred: record.referred, timescales: timescales, calendar: calendar,
                                       meetingHeld: record.meeting?.held, overrides: record.overrides)
         let returnsDue = deadlines.returns
@@ -81,6 +86,7 @@ public struct CaseStatus: Sendable, Equatable {
             "ready": .bool(ready),
             "today": .string(today.description),
             "returns": .object(["complete": .int(completeCount), "expected": .int(agencies.count)]),
+            "requests": .object(["issued": .int(requested.count), "expected": .int(agencies.count)]),
             "deadlines": .object(Dictionary(uniqueKeysWithValues: Milestone.allCases.map {
                 ($0.rawValue, JSONValue.string(deadlines[$0].description))
             })),

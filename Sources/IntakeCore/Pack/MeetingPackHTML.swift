@@ -50,8 +50,10 @@ public enum MeetingPackHTML {
                                           .meeting: "Rapid Review meeting", .panel: "Panel notified"]
         for milestone in Milestone.allCases {
             let left = input.calendar.workingDays(from: input.releasedAt.londonDate, to: status.deadlines[milestone])
+            let met = milestone == .requests && status.requestsSent
             html += "<tr><td>\(e(names[milestone] ?? milestone.rawValue))</td><td>\(e(date(status.deadlines[milestone])))</td>"
-                + "<td class=\"\(left < 0 ? "overdue" : "")\">\(left < 0 ? "\(-left) overdue" : "\(left)")</td></tr>\n"
+                + (met ? "<td>sent to every agency</td></tr>\n"
+                    : "<td class=\"\(left < 0 ? "overdue" : "")\">\(left < 0 ? "\(-left) overdue" : "\(left)")</td></tr>\n")
         }
         html += "</tbody>\n</table>\n"
         html += "<table>\n<caption>Readiness</caption>\n<thead><tr><th scope=\"col\">Agency</th><th scope=\"col\">Return</th>"

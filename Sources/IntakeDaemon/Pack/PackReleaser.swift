@@ -61,7 +61,7 @@ public final class PackReleaser: Sendable {
     /// Asks for `ref`'s automatic release after an input, without waiting for it: releases
     /// are made one at a time on the releaser's own queue, and requests for a case coalesce.
     /// While one is pending or being built, further requests for that case only ask for one
-    /// more look once it is written, so a burst of versions makes at most two packs, the
+    /// more look once it is written: a burst of versions makes a few packs, not one each, the
     /// last with the latest returns. `released` is called with each pack made.
     public func requestRelease(_ ref: String, logger: Logger, released: @escaping @Sendable (Released) -> Void = { _ in }) {
         guard claim(ref) else { return }

@@ -158,6 +158,7 @@ enum Migrations {
         ("case_agency", [["case_ref", "agency_id"]]), ("submission", [["ledger_index"], ["case_ref", "agency_id", "version"]]),
         ("case_milestone", [["ledger_index"]]), ("case_due", [["ledger_index"]]),
         ("case_alert", [["ledger_index"], ["case_ref", "kind", "agency_id", "due"]]), ("pack", [["ledger_index"], ["case_ref", "number"]]),
+        ("case_request", [["ledger_index"]]),
     ]
 
     /// The event each index-table row stands for, as a condition on the log entry `e` at the
@@ -179,13 +180,21 @@ enum Migrations {
         ("case_alert", "e.kind = NEW.kind AND \(field("caseRef")) = NEW.case_ref AND \(field("due")) = NEW.due"
             + " AND COALESCE(\(field("agencyId")), '') = NEW.agency_id"),
         ("pack", "e.kind = 'pack-released' AND \(field("caseRef")) = NEW.case_ref AND \(field("pack")) = NEW.number AND \(field("packSha256")) = NEW.sha256"),
+        ("case_request", "e.kind = 'scoping-requested' AND \(field("caseRef")) = NEW.case_ref AND \(field("agencyId")) = NEW.agency_id"
+            + " AND \(field("at")) = NEW.issued_at"),
     ]
 
     static func field(_ path: String) -> String { "json_extract(CAST(e.entry AS TEXT), '$.\(path)')" }
 
     /// v3 (issue 12): no row replaced, no index row without the log event it stands for, and
     /// log entries only appended at the end.
-    static var v3: String { v3Triggers(uniqueKeys: uniqueKeys, mirrors: mirrors, appendOnly: true) }
+    /// Tables made after v3, whose v3-style triggers their own migration makes.
+    static let laterTables: Set<String> = ["case_request"]
+
+    static var v3: String {
+        v3Triggers(uniqueKeys: uniqueKeys.filter { !laterTables.contains($0.table) },
+                   mirrors: mirrors.filter { !laterTables.contains($0.table) }, appendOnly: true)
+    }
 
     static func v3Triggers(uniqueKeys: [(table: String, keys: [[String]])], mirrors: [(table: String, condition: String)],
                            appendOnly: Bool) -> String {
@@ -232,9 +241,21 @@ enum Migrations {
         -- A version with the same content, found by one lookup (an earlier envelope re-sent
         -- is a duplicate of its version, issue 12).
         CREATE INDEX submission_content ON submission(case_ref, agency_id, content_sha256);
+        -- Scoping requests issued (issue 13): the requests milestone is met once every expected
+        -- agency has one. Filled from the scoping-requested events already in the log.
+        CREATE TABLE case_request (
+            ledger_index INTEGER PRIMARY KEY REFERENCES log_entry(idx),
+            case_ref     TEXT    NOT NULL REFERENCES case_file(ref),
+            agency_id    TEXT    NOT NULL,
+            issued_at    TEXT    NOT NULL
+        );
+        INSERT INTO case_request (ledger_index, case_ref, agency_id, issued_at)
+            SELECT idx, json_extract(CAST(entry AS TEXT), '$.caseRef'), json_extract(CAST(entry AS TEXT), '$.agencyId'),
+                   json_extract(CAST(entry AS TEXT), '$.at')
+            FROM log_entry WHERE kind = 'scoping-requested';
         DROP TABLE case_alert;
         ALTER TABLE case_alert_v4 RENAME TO case_alert;
-        """ + "\n" + triggers(["case_alert"])
+        """ + "\n" + triggers(["case_alert", "case_request"])
     }
 
     static var migrator: DatabaseMigrator {
@@ -253,8 +274,9 @@ enum Migrations {
         migrator.registerMigration("v4") { db in
             try db.execute(sql: v4)
             // case_alert's v3 triggers went with the old table.
-            let table = uniqueKeys.first { $0.table == "case_alert" }!, mirror = mirrors.first { $0.table == "case_alert" }!
-            try db.execute(sql: v3Triggers(uniqueKeys: [table], mirrors: [mirror], appendOnly: false))
+            let tables = uniqueKeys.filter { ["case_alert", "case_request"].contains($0.table) }
+            let mirrored = mirrors.filter { ["case_alert", "case_request"].contains($0.table) }
+            try db.execute(sql: v3Triggers(uniqueKeys: tables, mirrors: mirrored, appendOnly: false))
         }
         return migrator
     }

@@ -79,10 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // After each input: the Status line, and the meeting pack when this return completes
         // the set (or arrives after a release): requested, made on the releaser's queue, and
-        // coalesced per case (a burst of versions makes at most two packs).
+        // coalesced per case (a burst of versions makes a few packs, not one each).
         let afterInput: @Sendable (Outcome) -> Void = { outcome in
             status.record(outcome)
-            if outcome.status == .accepted || outcome.status == .acceptedIncomplete, outcome.isNew, let ref = outcome.caseRef {
+            // A replay counts too: an input recorded before its receipt could be written (a
+            // failing disk) comes back as a replay, and its pack is still to be released. The
+            // policy decides whether one is due.
+            if outcome.status == .accepted || outcome.status == .acceptedIncomplete, let ref = outcome.caseRef {
                 runtime.current.packs.requestRelease(ref, logger: logger) { _ in publisher.publish() }
             }
         }

@@ -48,8 +48,8 @@ struct StatusCommand: ParsableCommand {
     static func render(_ status: CaseStatus, home: Home) -> String {
         var lines = ["\(status.caseRef)  referred \(status.referred)  \(status.state.rawValue)  returns \(status.completeCount)/\(status.agencies.count) complete"]
         for milestone in Milestone.allCases {
-            let left = status.workingDaysLeft(milestone, calendar: home.calendar)
-            lines.append("  \(milestone.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) due \(status.deadlines[milestone])  \(daysText(left))")
+            lines.append("  \(milestone.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) due \(status.deadlines[milestone])  "
+                + milestoneText(milestone, status, home: home))
         }
         var table: [[String]] = []
         for agency in status.agencies {
@@ -86,6 +86,7 @@ struct StatusCommand: ParsableCommand {
     /// A board cell: a milestone already met says so; otherwise the working days left.
     static func milestoneText(_ milestone: Milestone, _ status: CaseStatus, home: Home) -> String {
         switch milestone {
+        case .requests where status.requestsSent: return "sent"
         case .returns where status.ready: return "all in"
         case .meeting where status.meeting != nil: return "held \(status.meeting!.held)"
         case .panel where status.panelNotified != nil: return "notified \(status.panelNotified!)"
