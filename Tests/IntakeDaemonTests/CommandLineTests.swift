@@ -324,9 +324,33 @@ import Testing
         #expect(record["originalName"]?.stringValue == "garbage.p7m")
     }
 
+    /// Issue 13, item 7: a return ingested by an admin (it came by e-mail) gets the receipt a
+    /// dropped one gets, in receipts/AGENCY/, and with --receipts DIR a copy to pass on; both
+    /// verify against the home.
+    @Test func ingestWritesTheAgencysReceipt() async throws {
+        let work = try Workspace()
+        try await work.initialize()
+        try await work.openCase(agencies: ["police"])
+        try Data(TestHome.returnJSON(agency: "police", caseRef: Self.caseRef)).write(to: work.url("return.json"))
+        let sealed = try await work.seal(output: "mailed.p7m")
+        #expect(sealed.status == 0, "\(sealed)")
+        let run = try await intake(["ingest", "--receipts", work.path("to-send"), "--home", work.home, work.path("mailed.p7m")])
+        #expect(run.status == 0, "\(run)")
+        let sha256 = SHA256.hex(try work.bytes("mailed.p7m"))
+        for path in [work.path("home/receipts/police/\(sha256).receipt"), work.path("to-send/\(sha256).receipt")] {
+            #expect(FileManager.default.fileExists(atPath: path), "\(path)")
+            let verified = try await intake(["receipt", "verify", "--home", work.home, "--envelope", work.path("mailed.p7m"), path])
+            #expect(verified.status == 0, "\(verified)")
+        }
+        // A rejection gets none.
+        try Data("junk".utf8).write(to: work.url("junk.p7m"))
+        _ = try await intake(["ingest", "--receipts", work.path("to-send"), "--home", work.home, work.path("junk.p7m")])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path("to-send")) == ["\(sha256).receipt"])
+    }
+
     /// A directory or a FIFO named to ingest is reported as not-a-regular-file (never
-    /// blocking on the FIFO) and not recorded; a file over the limit is kept whole in
-    /// quarantine, never truncated; the other files in the same run are still ingested.
+    /// blocking on the FIFO) and not recorded; a file over the limit keeps its first
+    /// max_envelope_bytes in quarantine; the other files in the same run are still ingested.
     @Test func ingestReportsNonRegularPathsAndKeepsTheStartOfOversizedFiles() async throws {
         let work = try Workspace()
         try await work.initialize()
