@@ -298,6 +298,11 @@ import Testing
             #expect(again.stdout.contains(": duplicate case=\(Self.caseRef) agency=police version=1 "), "\(again)")
         }
 
+        // Issue 13, item 8: sealing to a certificate that is not for encryption (receipt.crt) is refused.
+        let wrongRecipient = try await work.seal(output: "wrong.p7m", extra: ["--to", work.path("home/keys/receipt.crt")])
+        #expect(wrongRecipient.status == 1 && wrongRecipient.stderr.contains("not-an-encryption-certificate"), "\(wrongRecipient)")
+        #expect(!FileManager.default.fileExists(atPath: work.path("wrong.p7m")))
+
         // --case or --agency contradicting the return is refused, and nothing is written.
         for extra in [["--case", "RR-2026-099"], ["--agency", "health"]] {
             let contradicted = try await work.seal(output: "bad.p7m", extra: extra)

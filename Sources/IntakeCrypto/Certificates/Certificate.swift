@@ -87,6 +87,16 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
         return flags & UInt32(EXFLAG_KUSAGE) != 0 && X509_get_key_usage(pointer) & UInt32(KU_KEY_CERT_SIGN) != 0
     }
 
+    /// Whether a sender may encrypt to the certificate's key (RFC 8550 §4.4.2): a CA cannot
+    /// be a recipient, and a keyUsage extension, when present, must allow keyAgreement (EC)
+    /// or keyEncipherment (RSA). A signing-only certificate such as `receipt.crt` cannot.
+    public var allowsEncryption: Bool {
+        guard !isCertificateAuthority else { return false }
+        let flags = X509_get_extension_flags(pointer)
+        guard flags & UInt32(EXFLAG_KUSAGE) != 0 else { return true }
+        return X509_get_key_usage(pointer) & UInt32(KU_KEY_AGREEMENT | KU_KEY_ENCIPHERMENT) != 0
+    }
+
     public var description: String { "\(subject) [\(fingerprint.prefix(16))]" }
 
     static func nameString(_ name: OpaquePointer?) -> String {

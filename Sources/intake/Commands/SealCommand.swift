@@ -49,9 +49,15 @@ struct SealCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("intake: warning: the return is incomplete (missing \(missing.map(\.code).joined(separator: ", "))); it will be accepted but marked incomplete\n".utf8))
                 }
             }
+            let recipient = try Certificate(pem: recipientPEM)
+            guard recipient.allowsEncryption else {
+                throw HomeError("not-an-encryption-certificate",
+                                "\(to) is not a certificate to encrypt to (its key usage allows neither keyAgreement nor keyEncipherment); "
+                                + "use the partnership's intake certificate, intake.crt")
+            }
             let envelope = try EnvelopeSealer.seal(content, signer: Certificate(pem: signerPEM), key: PrivateKey(pem: keyPEM),
                                                    chain: chainPEM.map { try Certificate.all(pem: $0) } ?? [],
-                                                   to: [Certificate(pem: recipientPEM)])
+                                                   to: [recipient])
             let encoded: [UInt8] = switch outform {
             case "pem": try EnvelopeSealer.pem(fromDER: envelope)
             case "smime": EnvelopeSealer.smime(fromDER: envelope)
