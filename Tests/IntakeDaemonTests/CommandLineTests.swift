@@ -1,6 +1,8 @@
 import Foundation
 import IntakeCore
 import IntakeCrypto
+import IntakeDaemon
+import IntakeLedger
 import IntakeTestSupport
 import Testing
 
@@ -327,6 +329,25 @@ import Testing
         let record = try JSONParser.parse(work.bytes("home/quarantine/\(sha256).json"))
         #expect(record["reason"]?.stringValue == "malformed")
         #expect(record["originalName"]?.stringValue == "garbage.p7m")
+    }
+
+    /// Issue 13, item 10: `serve --once` (a cron job's run) raises the day's deadline alerts,
+    /// as the daemon does at start. The case's returns were due on 3 December 2026.
+    @Test func serveOnceRaisesTheDaysAlerts() async throws {
+        let work = try Workspace()
+        try await work.initialize()
+        try await work.openCase(agencies: ["police"])
+        let once = try await intake(["serve", "--once", "--home", work.home])
+        #expect(once.status == 0, "\(once)")
+        let home = try Home(HomeLayout(root: work.home), readOnly: true)
+        let today = SystemClock.now().londonDate
+        let alerts = try home.ledger.raisedAlerts()
+        if home.calendar.isWorkingDay(today) {
+            #expect(alerts.contains { $0.kind == .returnOverdue && $0.agencyId == "police" }, "\(alerts) \(once.stderr)")
+            #expect(once.stderr.contains("msg=deadline"), "\(once)")
+        } else {
+            #expect(alerts.isEmpty, "alerts wait for a working day")
+        }
     }
 
     /// Issue 13, item 7: a return ingested by an admin (it came by e-mail) gets the receipt a

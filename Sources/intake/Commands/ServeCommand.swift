@@ -48,8 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
         (non-dumpable, RLIMIT_CORE 0, logged at start) and a fatal signal ends the process with one
         line on stderr and no backtrace (a crash report could hold decrypted content).
 
-        --once: process what is waiting in the drop directory (as the start-up scan does), release any
-        meeting pack that is due, publish new checkpoints, and exit; for cron-style runs and tests.
+        --once: process what is waiting in the drop directory (as the start-up scan does), raise the
+        day's deadline alerts, release any meeting pack that is due, publish new checkpoints, and exit;
+        for cron-style runs and tests.
         """
     )
 
@@ -163,6 +164,9 @@ struct ServeCommand: AsyncParsableCommand {
         let outcomes = runtime.current.drop.scan { _, outcome in
             logger.info("submission", metadata: outcome.logMetadata(channel: "drop"))
         }
+        // The deadline sweep too, as the daemon makes it at start (issue 13, item 10): a cron
+        // job running --once raises the day's alerts and releases what is due.
+        DeadlineSweeper(runtime: runtime, logger: logger).sweep(today: SystemClock.now().londonDate)
         runtime.current.packs.releaseAllDueLogging(logger)
         publisher.publish()
         let waiting = (try? runtime.current.drop.pending().count).map(String.init) ?? "unreadable"
