@@ -60,7 +60,7 @@ public final class Ledger: Sendable {
         configuration.readonly = true
         guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
         defer { try? queue.close() }
-        let note = try? queue.read { db in try String.fetchOne(db, sql: "SELECT note FROM checkpoint ORDER BY tree_size DESC LIMIT 1") }
+        let note = try? queue.read { db in try Self.latestCheckpoint(db)?.note }
         guard let text = note ?? nil, let line = text.split(separator: "\n", omittingEmptySubsequences: false).first, !line.isEmpty else { return nil }
         return String(line)
     }

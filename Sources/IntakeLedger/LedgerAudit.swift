@@ -347,17 +347,14 @@ extension Ledger {
     /// events the tables mirror. Returns at most `maxFindings`, lowest index first.
     public func indexTableFindings(maxFindings: Int = 5) throws -> [LedgerAudit.Finding] {
         try pool.read { db in
-            let kinds: [LedgerEvent.Kind] = [.submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-                                             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue,
-                                             .packReleased, .scopingRequested]
-            let list = kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let list = Self.indexedKinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
             var events: [Int: LedgerEvent] = [:]
             var findings: [LedgerAudit.Finding] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT idx, entry FROM log_entry WHERE kind IN (\(list))")
             while let row = try rows.next() {
                 let index: Int = row["idx"]
                 let entry: Data = row["entry"]
-                if let event = LedgerEvent.parse(entry: [UInt8](entry)), kinds.contains(event.kind) {
+                if let event = LedgerEvent.parse(entry: [UInt8](entry)), Self.indexedKinds.contains(event.kind) {
                     events[index] = event
                 } else {
                     findings.append(.init(code: "entry", index: index, message: "the entry is not a known event"))
@@ -405,14 +402,15 @@ extension Ledger {
         default:
             break
         }
-        switch event.kind {
-        case .submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected,
-             .meetingRecorded, .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue, .packReleased, .scopingRequested:
-            events[index] = event
-        default:
-            break
-        }
+        if indexedKinds.contains(event.kind) { events[index] = event }
     }
+
+    /// The events an index table mirrors (`auditTables` compares each with its row).
+    static let indexedKinds: Set<LedgerEvent.Kind> = [
+        .submissionAccepted, .agencyRegistered, .agencyCertificateAdded, .caseOpened, .agencyExpected, .meetingRecorded,
+        .panelNotified, .dueDateSet, .returnOverdue, .meetingDueSoon, .panelDueSoon, .meetingOverdue, .panelOverdue,
+        .packReleased, .scopingRequested,
+    ]
 
     /// The index tables against the log: every row is backed by its event, every event has its row.
     private static func auditTables(_ db: Database, events: [Int: LedgerEvent], report: (String, Int?, String) -> Void) throws {

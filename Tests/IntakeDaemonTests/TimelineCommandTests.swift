@@ -28,19 +28,30 @@ import Testing
         #expect(verify.status == 0, "\(verify)")
     }
 
-    /// Each agency's request is signed by the receipt key: stock openssl verifies it, and it
-    /// carries the intake certificate and a blank template for the right case and agency.
-    @Test func requestsAreSignedAndCarryTheTemplate() async throws {
+    /// A home with the test case open for police and health, and their requests issued to
+    /// `requests/` by `intake case requests`.
+    func issuedRequests() async throws -> CommandLineTests.Workspace {
         let work = try CommandLineTests.Workspace()
         try await work.initialize()
         try await work.openCase(agencies: ["police", "health"])
         let written = try await intake(["case", "requests", CommandLineTests.caseRef, "-o", work.path("requests"), "--home", work.home])
         #expect(written.status == 0, "\(written)")
+        return work
+    }
+
+    /// `agency`'s request as the agency reads it: verified by stock openssl against receipt.crt.
+    func issuedRequest(_ work: CommandLineTests.Workspace, _ agency: String) throws -> JSONValue {
+        let file = work.path("requests/\(CommandLineTests.caseRef)-\(agency).request.p7m")
+        let content = try CommandLineTests.pki.run(["cms", "-verify", "-inform", "DER", "-in", file, "-CAfile", work.path("home/keys/receipt.crt")])
+        return try JSONParser.parse([UInt8](content))
+    }
+
+    /// Each agency's request is signed by the receipt key: stock openssl verifies it, and it
+    /// carries the intake certificate and a blank template for the right case and agency.
+    @Test func requestsAreSignedAndCarryTheTemplate() async throws {
+        let work = try await issuedRequests()
         for agency in ["police", "health"] {
-            let file = work.path("requests/\(CommandLineTests.caseRef)-\(agency).request.p7m")
-            let content = try CommandLineTests.pki.run(["cms", "-verify", "-inform", "DER", "-in", file,
-                                                        "-CAfile", work.path("home/keys/receipt.crt")])
-            let request = try JSONParser.parse([UInt8](content))
+            let request = try issuedRequest(work, agency)
             #expect(request["schema"]?.stringValue == "scoping-request/v1")
             #expect(request["caseRef"]?.stringValue == CommandLineTests.caseRef && request["agencyId"]?.stringValue == agency)
             #expect(request["returnsDue"]?.stringValue == "2026-12-03")
@@ -62,16 +73,10 @@ import Testing
     /// Issue 13, item 1: the template a request carries, sealed unchanged by `intake seal` and
     /// by the stock openssl recipe, is accepted as incomplete with its missing items listed.
     @Test func theIssuedTemplateSealedUnchangedIsAcceptedIncomplete() async throws {
-        let work = try CommandLineTests.Workspace()
-        try await work.initialize()
-        try await work.openCase(agencies: ["police", "health"])
-        let written = try await intake(["case", "requests", CommandLineTests.caseRef, "-o", work.path("requests"), "--home", work.home])
-        #expect(written.status == 0, "\(written)")
+        let work = try await issuedRequests()
         let pki = CommandLineTests.pki
         for (agency, signer) in [("police", "cli-police"), ("health", "cli-health")] {
-            let content = try pki.run(["cms", "-verify", "-inform", "DER", "-in", work.path("requests/\(CommandLineTests.caseRef)-\(agency).request.p7m"),
-                                       "-CAfile", work.path("home/keys/receipt.crt")])
-            let template = try #require(try JSONParser.parse([UInt8](content))["template"])
+            let template = try #require(try issuedRequest(work, agency)["template"])
             #expect(ScopingReturn.validate(template).isValid, "\(ScopingReturn.validate(template).problems)")
             let file = work.path("\(agency)-blank.json")
             try Data(CanonicalJSON.encode(template)).write(to: URL(fileURLWithPath: file))

@@ -55,20 +55,14 @@ public struct DeadlineAlert: Sendable, Hashable {
             alerts.append(DeadlineAlert(kind: .returnOverdue, caseRef: status.caseRef, agencyId: agency.agencyId,
                                         due: status.deadlines.returns))
         }
-        if status.meeting == nil {
-            let left = status.workingDaysLeft(.meeting, calendar: calendar)
-            if left < 0 {
-                alerts.append(DeadlineAlert(kind: .meetingOverdue, caseRef: status.caseRef, due: status.deadlines.meeting))
-            } else if left <= soon {
-                alerts.append(DeadlineAlert(kind: .meetingDueSoon, caseRef: status.caseRef, due: status.deadlines.meeting))
-            }
+        /// `overdue` once the milestone's deadline has passed, `dueSoon` within `soon` working days of it.
+        func milestone(_ milestone: Milestone, overdue: Kind, dueSoon: Kind) {
+            let left = status.workingDaysLeft(milestone, calendar: calendar)
+            guard left <= soon else { return }
+            alerts.append(DeadlineAlert(kind: left < 0 ? overdue : dueSoon, caseRef: status.caseRef, due: status.deadlines[milestone]))
         }
-        let left = status.workingDaysLeft(.panel, calendar: calendar)
-        if left < 0 {
-            alerts.append(DeadlineAlert(kind: .panelOverdue, caseRef: status.caseRef, due: status.deadlines.panel))
-        } else if left <= soon {
-            alerts.append(DeadlineAlert(kind: .panelDueSoon, caseRef: status.caseRef, due: status.deadlines.panel))
-        }
+        if status.meeting == nil { milestone(.meeting, overdue: .meetingOverdue, dueSoon: .meetingDueSoon) }
+        milestone(.panel, overdue: .panelOverdue, dueSoon: .panelDueSoon)
         return alerts.filter { !raised.contains($0) }
     }
 }

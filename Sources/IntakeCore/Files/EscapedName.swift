@@ -33,18 +33,26 @@ public enum EscapedName {
             let digits = String(value, radix: 16, uppercase: true)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        while index < input.count {
-            guard let (scalar, length) = decodeScalar(input, at: index) else {
-                out += "\\x" + hex(UInt32(input[index]), width: 2)
-                index += 1
-                continue
-            }
-            index += length
-            switch scalar.value {
-            case 0x5C: out += "\\\\"
-            case 0x00...0x1F, 0x7F: out += "\\x" + hex(scalar.value, width: 2)
-            default:
-                if isDeceptive(scalar) { out += "\\u{" + hex(scalar.value, width: 4) + "}" } else { out.unicodeScalars.append(scalar) }
+        input.withUnsafeBufferPointer { bytes in
+            while index < bytes.count {
+                let scalar: Unicode.Scalar
+                if bytes[index] < 0x80 {
+                    scalar = Unicode.Scalar(bytes[index])
+                    index += 1
+                } else if let (value, end) = StrictUTF8.sequence(bytes, at: index), let decoded = Unicode.Scalar(value) {
+                    scalar = decoded
+                    index = end
+                } else {
+                    out += "\\x" + hex(UInt32(bytes[index]), width: 2)
+                    index += 1
+                    continue
+                }
+                switch scalar.value {
+                case 0x5C: out += "\\\\"
+                case 0x00...0x1F, 0x7F: out += "\\x" + hex(scalar.value, width: 2)
+                default:
+                    if isDeceptive(scalar) { out += "\\u{" + hex(scalar.value, width: 4) + "}" } else { out.unicodeScalars.append(scalar) }
+                }
             }
         }
         return out
@@ -93,28 +101,5 @@ public enum EscapedName {
     /// The unescaped bytes NUL-terminated, for a system call.
     public static func cString(_ escaped: String) -> [CChar] {
         unescape(escaped).map { CChar(bitPattern: $0) } + [0]
-    }
-
-    /// The scalar encoded in strict UTF-8 at `index` and its length, or nil when the bytes there
-    /// are not well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
-    static func decodeScalar(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
-        let first = bytes[index]
-        if first < 0x80 { return (Unicode.Scalar(first), 1) }
-        let length: Int, minimum: UInt32
-        var value: UInt32
-        switch first {
-        case 0xC2...0xDF: (length, minimum, value) = (2, 0x80, UInt32(first & 0x1F))
-        case 0xE0...0xEF: (length, minimum, value) = (3, 0x800, UInt32(first & 0x0F))
-        case 0xF0...0xF4: (length, minimum, value) = (4, 0x10000, UInt32(first & 0x07))
-        default: return nil
-        }
-        guard index + length <= bytes.count else { return nil }
-        for offset in 1..<length {
-            let byte = bytes[index + offset]
-            guard byte & 0xC0 == 0x80 else { return nil }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        guard value >= minimum, value <= 0x10FFFF, let scalar = Unicode.Scalar(value) else { return nil }
-        return (scalar, length)
     }
 }

@@ -181,7 +181,7 @@ public enum CanonicalScanner {
                     index += 1
                 default:
                     plain = false
-                    guard let next = Self.utf8Sequence(bytes, at: index) else { return (.notCanonical, start..<index, false) }
+                    guard let next = StrictUTF8.sequence(bytes, at: index)?.end else { return (.notCanonical, start..<index, false) }
                     index = next
                 }
             }
@@ -207,28 +207,6 @@ public enum CanonicalScanner {
             case 0x61...0x66: c - 0x61 + 10
             default: nil
             }
-        }
-
-        /// The index after a valid UTF-8 sequence of two or more bytes starting at `start`
-        /// (no overlongs, no surrogates, at most U+10FFFF); nil when invalid.
-        static func utf8Sequence(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
-            let first = bytes[start]
-            let count: Int, minimum: UInt32
-            var scalar: UInt32
-            switch first {
-            case 0xC2...0xDF: count = 2; minimum = 0x80; scalar = UInt32(first & 0x1F)
-            case 0xE0...0xEF: count = 3; minimum = 0x800; scalar = UInt32(first & 0x0F)
-            case 0xF0...0xF4: count = 4; minimum = 0x10000; scalar = UInt32(first & 0x07)
-            default: return nil
-            }
-            guard start + count <= bytes.count else { return nil }
-            for offset in 1..<count {
-                let byte = bytes[start + offset]
-                guard byte & 0xC0 == 0x80 else { return nil }
-                scalar = scalar << 6 | UInt32(byte & 0x3F)
-            }
-            guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return nil }
-            return start + count
         }
 
         /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, written as read.

@@ -74,8 +74,8 @@ public enum MeetingPack {
 
     /// Whether opening the attachment could run or render active content.
     public static func isActive(_ attachment: ScopingReturn.Attachment) -> Bool {
-        let name = attachment.name.lowercased()
-        let ext = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last ?? "") : ""
+        let parts = attachment.name.lowercased().split(separator: ".")
+        let ext = parts.count > 1 ? String(parts[parts.count - 1]) : ""
         let media = String(attachment.mediaType.lowercased().prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" })
         return activeExtensions.contains(ext) || activeMediaTypes.contains(media)
     }

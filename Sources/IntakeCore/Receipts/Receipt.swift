@@ -56,6 +56,17 @@ public struct Receipt: Sendable, Equatable {
         ])
     }
 
+    /// The receipt of the submission event `entry` (the leaf at `index`) under the checkpoint
+    /// `checkpoint` of `treeSize` leaves: every claim taken from the entry, the status too
+    /// unless `status` is given. nil when the entry is not a submission event.
+    public init?(entry: [UInt8], index: Int, status: Status? = nil, treeSize: Int, inclusionProof: [[UInt8]], checkpoint: String) {
+        guard let event = LedgerEvent.parse(entry: entry), let entryStatus = Status(event: event) else { return nil }
+        self.init(caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status ?? entryStatus,
+                  envelopeSha256: event["envelopeSha256"]?.stringValue ?? "", contentSha256: event["contentSha256"]?.stringValue ?? "",
+                  receivedAt: event["receivedAt"]?.stringValue ?? "", index: index, treeSize: treeSize, entry: entry,
+                  inclusionProof: inclusionProof, checkpoint: checkpoint)
+    }
+
     /// The receipt's signed bytes: its canonical JSON.
     public var bytes: [UInt8] { CanonicalJSON.encode(json) }
 
@@ -117,14 +128,7 @@ public struct Receipt: Sendable, Equatable {
         }
         // Every claim of the receipt is the entry's: a receipt re-signed with the receipt key
         // but with another time or status does not describe this entry.
-        let entryStatus: Status?
-        switch LedgerEvent.parse(entry: entry) {
-        case let event? where event.kind == .submissionDuplicate: entryStatus = .duplicate
-        case let event? where event.kind == .submissionAccepted:
-            entryStatus = event["complete"]?.boolValue == false ? .acceptedIncomplete : .accepted
-        default: entryStatus = nil
-        }
-        guard let event = LedgerEvent.parse(entry: entry), let entryStatus, entryStatus == status,
+        guard let event = LedgerEvent.parse(entry: entry), Status(event: event) == status,
               event["envelopeSha256"]?.stringValue == envelopeSha256,
               event["contentSha256"]?.stringValue == contentSha256, event["caseRef"]?.stringValue == caseRef,
               event["agencyId"]?.stringValue == agencyId, event["receivedAt"]?.stringValue == receivedAt
@@ -133,5 +137,17 @@ public struct Receipt: Sendable, Equatable {
                                     message: "the ledger entry does not say what this receipt says (envelope, content, case, agency, time of receipt and status)"))
         }
         return .success(body)
+    }
+}
+
+extension Receipt.Status {
+    /// The status a submission event gives its receipt (`accepted-incomplete` when the event
+    /// says `"complete": false`); nil for any other event.
+    public init?(event: LedgerEvent) {
+        switch event.kind {
+        case .submissionDuplicate: self = .duplicate
+        case .submissionAccepted: self = event["complete"]?.boolValue == false ? .acceptedIncomplete : .accepted
+        default: return nil
+        }
     }
 }

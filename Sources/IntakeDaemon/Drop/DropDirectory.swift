@@ -112,21 +112,14 @@ public final class DropDirectory: Sendable {
             }
             let committed = ready.isEmpty ? [] : pipeline.commit(group: ready.map(\.prepared))
             let items = zip(ready.map(\.input), committed).map { ($0, $1) }
-            let results = UncheckedResults(slots: slots)
-            finisher.async { [self] in
+            finisher.async { [self, slots] in
                 let finished = items.isEmpty ? [] : finish(items)
-                let ordered = results.slots.map { slot in (slot.relative, slot.result ?? finished[slot.ready!]) }
+                let ordered = slots.map { slot in (slot.relative, slot.result ?? finished[slot.ready!]) }
                 done.withLock { $0 += ordered }
             }
         })
         finisher.sync {}
         reportDone()
-    }
-
-    /// A group's results on their way to the finisher (errors are not Sendable as such; the
-    /// finisher is their only user once handed over).
-    private struct UncheckedResults: @unchecked Sendable {
-        let slots: [(relative: String, result: Result<Outcome?, any Error>?, ready: Int?)]
     }
 
     /// Processes one input (`relative` to `drop/`). Returns nil when it is gone or not ours

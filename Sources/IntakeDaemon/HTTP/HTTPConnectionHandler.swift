@@ -44,8 +44,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// A chunk declared over the limit before the head it belongs to was decoded.
     private var declaredOverLimit: UInt64?
 
-    init(api: SocketAPI, connections: ConnectionRegistry, requestTimeout: TimeAmount,
-         framing: RequestBytesTap.Framing = RequestBytesTap.Framing(limit: 0)) {
+    init(api: SocketAPI, connections: ConnectionRegistry, requestTimeout: TimeAmount, framing: RequestBytesTap.Framing) {
         self.api = api
         self.connections = connections
         self.requestTimeout = requestTimeout

@@ -20,7 +20,7 @@ struct HTTPFramingScanner: Sendable {
     }
 
     private enum State: Sendable, Equatable {
-        /// Between requests, or reading a head (`headBytes` so far, `lineStart` of the current line).
+        /// Between requests, or reading a head (`headBytes` of it so far).
         case head
         case fixedBody(remaining: UInt64)
         case chunkSize
@@ -53,17 +53,11 @@ struct HTTPFramingScanner: Sendable {
             case .lost:
                 return .fine
             case .fixedBody(let remaining):
-                let available = UInt64(bytes.distance(from: index, to: bytes.endIndex))
-                let take = min(available, remaining)
-                index = bytes.index(index, offsetBy: Int(take))
-                state = remaining - take == 0 ? .head : .fixedBody(remaining: remaining - take)
-                continue
+                let left = Self.skip(remaining, in: bytes, at: &index)
+                state = left == 0 ? .head : .fixedBody(remaining: left)
             case .chunkData(let remaining):
-                let available = UInt64(bytes.distance(from: index, to: bytes.endIndex))
-                let take = min(available, remaining)
-                index = bytes.index(index, offsetBy: Int(take))
-                state = remaining - take == 0 ? .chunkDataEnd(sawCR: false) : .chunkData(remaining: remaining - take)
-                continue
+                let left = Self.skip(remaining, in: bytes, at: &index)
+                state = left == 0 ? .chunkDataEnd(sawCR: false) : .chunkData(remaining: left)
             case .chunkDataEnd(let sawCR):
                 let byte = bytes[index]
                 index = bytes.index(after: index)
@@ -109,6 +103,14 @@ struct HTTPFramingScanner: Sendable {
             break
         }
         return nil
+    }
+
+    /// Moves `index` past up to `remaining` bytes of a body (what `bytes` holds of them); what
+    /// is still to come.
+    private static func skip<Bytes: Collection<UInt8>>(_ remaining: UInt64, in bytes: Bytes, at index: inout Bytes.Index) -> UInt64 {
+        let take = min(UInt64(bytes.distance(from: index, to: bytes.endIndex)), remaining)
+        index = bytes.index(index, offsetBy: Int(take))
+        return remaining - take
     }
 
     /// RFC 9112 §6.3, as far as it matters here: chunked when Transfer-Encoding names it,

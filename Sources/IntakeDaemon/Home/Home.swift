@@ -125,24 +125,22 @@ extension String {
 /// Directory listing without Foundation.
 public enum Directory {
     public static func names(in path: String) throws(StorageError) -> [String] {
-        guard let dir = opendir(path) else { throw .errno("cannot list", path) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try names(in: path) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The names in `path` as `EscapedName`s: every name, whatever its bytes, maps back to
     /// them with `EscapedName.cString`.
     public static func escapedNames(in path: String) throws(StorageError) -> [String] {
+        try names(in: path) { EscapedName.escape($0) }
+    }
+
+    /// Each entry of `path` but `.` and `..`, its name's bytes made text by `text`.
+    private static func names(in path: String, _ text: (Slice<UnsafeRawBufferPointer>) -> String) throws(StorageError) -> [String] {
         guard let dir = opendir(path) else { throw .errno("cannot list", path) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { EscapedName.escape($0.prefix { $0 != 0 }) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { text($0.prefix { $0 != 0 }) }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

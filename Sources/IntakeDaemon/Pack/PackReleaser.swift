@@ -100,11 +100,6 @@ public final class PackReleaser: Sendable {
         }
     }
 
-    /// Waits until every requested release has been made (tests, and a clean shutdown).
-    public func waitForRequestedReleases() {
-        while requested.withLock({ !$0.isEmpty }) { queue.sync {} }
-    }
-
     /// `intake pack release REF [--override --reason TEXT]`.
     public func release(_ ref: String, overrideReason: String?) throws -> Released {
         try releasing.withLock { _ in

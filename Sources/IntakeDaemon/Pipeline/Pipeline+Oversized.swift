@@ -70,7 +70,7 @@ extension Pipeline {
             }
         }
         var message = "\(total) bytes is over the limit of \(limit)"
-        message += keeps ? (keptBytes < total ? "; its first \(keptBytes) bytes are kept" : "") : " (quarantine full: recorded without its bytes)"
+        message += keeps ? (keptBytes < total ? "; its first \(keptBytes) bytes are kept" : "") : QuarantineQuota.fullNote
         let whole = keptBytes == total
         let facts = SubmissionFacts(channel: channel, envelopeSha256: sha256, size: total, receivedAt: receivedAt,
                                     keptBytes: whole ? nil : keptBytes, keptSha256: whole || keptBytes == 0 ? nil : prefixHasher.finalizeHex())

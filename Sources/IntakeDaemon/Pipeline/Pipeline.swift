@@ -175,7 +175,7 @@ public final class Pipeline: Sendable {
                 } else if !why.isEmpty {
                     message = why
                 }
-                if facts.keptBytes == 0 { message += " (quarantine full: recorded without its bytes)" }
+                if facts.keptBytes == 0 { message += QuarantineQuota.fullNote }
                 let record = EnvelopeStore.Record(reason: reason, message: message, receivedAt: facts.receivedAt,
                                                   originalName: prepared.originalName, channel: facts.channel, size: facts.size,
                                                   sha256: sha256, keptBytes: facts.keptBytes)

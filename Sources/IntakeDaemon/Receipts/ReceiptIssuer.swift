@@ -23,34 +23,25 @@ public final class ReceiptIssuer: Sendable {
         }
     }
 
-    /// The receipt for `outcome`, or nil when it is a rejection (rejections get no receipt).
-    public func receipt(for outcome: Outcome) throws -> Receipt? {
-        let status: Receipt.Status
+    /// The receipt status of an outcome; nil for a rejection (rejections get no receipt).
+    static func status(_ outcome: Outcome) -> Receipt.Status? {
         switch outcome.status {
-        case .accepted: status = .accepted
-        case .acceptedIncomplete: status = .acceptedIncomplete
-        case .duplicate: status = .duplicate
-        case .rejected: return nil
+        case .accepted: .accepted
+        case .acceptedIncomplete: .acceptedIncomplete
+        case .duplicate: .duplicate
+        case .rejected: nil
         }
-        return try receipt(index: outcome.ledgerIndex, status: status)
     }
 
     /// The receipt for the submission event at `index` (accepted or duplicate), with the
     /// latest signed checkpoint: for a duplicate over the socket, the original acceptance's.
     public func receipt(index: Int, status: Receipt.Status? = nil) throws -> Receipt {
         let ledger = home.ledger
-        guard let entry = try ledger.entry(at: index), let event = LedgerEvent.parse(entry: entry),
-              event.kind == .submissionAccepted || event.kind == .submissionDuplicate,
-              let checkpoint = try ledger.latestSignedCheckpoint(), checkpoint.size > index
+        guard let entry = try ledger.entry(at: index), let checkpoint = try ledger.latestSignedCheckpoint(), checkpoint.size > index,
+              let receipt = Receipt(entry: entry, index: index, status: status, treeSize: checkpoint.size,
+                                    inclusionProof: try ledger.inclusionProof(index: index, size: checkpoint.size), checkpoint: checkpoint.note)
         else { throw HomeError("no-entry", "ledger entry \(index) is not a checkpointed submission") }
-        let status = status ?? (event.kind == .submissionDuplicate ? .duplicate
-            : event["complete"]?.boolValue == false ? .acceptedIncomplete : .accepted)
-        return Receipt(
-            caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status,
-            envelopeSha256: event["envelopeSha256"]?.stringValue ?? "", contentSha256: event["contentSha256"]?.stringValue ?? "",
-            receivedAt: event["receivedAt"]?.stringValue ?? "", index: index, treeSize: checkpoint.size,
-            entry: entry, inclusionProof: try ledger.inclusionProof(index: index, size: checkpoint.size),
-            checkpoint: checkpoint.note)
+        return receipt
     }
 
     /// The receipt signed: DER CMS SignedData over its canonical JSON.
@@ -65,7 +56,7 @@ public final class ReceiptIssuer: Sendable {
     /// With `syncs`, the receipts' directory entries are durable once `syncs` is flushed.
     @discardableResult
     public func issue(for outcome: Outcome, syncs: GroupSync? = nil) throws -> String? {
-        guard let made = try make(for: outcome) else { return nil }
+        guard let made = try make(for: [outcome])[0].get() else { return nil }
         return try write(made, syncs: syncs)
     }
 
@@ -73,17 +64,15 @@ public final class ReceiptIssuer: Sendable {
     public struct Made: Sendable {
         let agencyId: String
         let envelopeSha256: String
-        let signed: [UInt8]
+        /// The receipt: DER CMS SignedData.
+        public let signed: [UInt8]
         let essReceipt: [UInt8]?
     }
 
     /// The receipts of a group's outcomes, from one read of the ledger, signed side by side on
     /// the calling thread and the workers; nil for a rejection (or no outcome).
     public func make(for outcomes: [Outcome?]) -> [Result<Made?, any Error>] {
-        let wanted = outcomes.map { outcome -> Int? in
-            guard let outcome, outcome.status != .rejected else { return nil }
-            return outcome.ledgerIndex
-        }
+        let wanted = outcomes.map { outcome in outcome.flatMap { Self.status($0) != nil ? $0.ledgerIndex : nil } }
         let material: (checkpoint: Ledger.SignedCheckpoint?, entries: [(entry: [UInt8], proof: [[UInt8]])?])
         do {
             material = try home.ledger.receiptMaterial(indices: wanted.compactMap { $0 })
@@ -92,22 +81,13 @@ public final class ReceiptIssuer: Sendable {
         }
         var position = 0
         let receipts: [Result<Receipt?, any Error>] = zip(outcomes, wanted).map { outcome, index in
-            guard let outcome, index != nil else { return .success(nil) }
+            guard let outcome, let index, let status = Self.status(outcome) else { return .success(nil) }
             defer { position += 1 }
             guard let checkpoint = material.checkpoint, let (entry, proof) = material.entries[position],
-                  let event = LedgerEvent.parse(entry: entry),
-                  event.kind == .submissionAccepted || event.kind == .submissionDuplicate
-            else { return .failure(HomeError("no-entry", "ledger entry \(outcome.ledgerIndex) is not a checkpointed submission")) }
-            let status: Receipt.Status = switch outcome.status {
-            case .accepted: .accepted
-            case .acceptedIncomplete: .acceptedIncomplete
-            default: .duplicate
-            }
-            return .success(Receipt(
-                caseRef: event["caseRef"]?.stringValue ?? "", agencyId: event["agencyId"]?.stringValue ?? "", status: status,
-                envelopeSha256: event["envelopeSha256"]?.stringValue ?? "", contentSha256: event["contentSha256"]?.stringValue ?? "",
-                receivedAt: event["receivedAt"]?.stringValue ?? "", index: outcome.ledgerIndex, treeSize: checkpoint.size,
-                entry: entry, inclusionProof: proof, checkpoint: checkpoint.note))
+                  let receipt = Receipt(entry: entry, index: index, status: status, treeSize: checkpoint.size,
+                                        inclusionProof: proof, checkpoint: checkpoint.note)
+            else { return .failure(HomeError("no-entry", "ledger entry \(index) is not a checkpointed submission")) }
+            return .success(receipt)
         }
         let signed = Mutex<[Int: Result<Made?, any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: outcomes.count) { index in
@@ -122,15 +102,6 @@ public final class ReceiptIssuer: Sendable {
         }
         let made = signed.withLock { $0 }
         return outcomes.indices.map { made[$0] ?? .success(nil) }
-    }
-
-    /// The receipt for `outcome`, built from the ledger and signed, or nil for a rejection.
-    /// Reads and signs only: safe on several threads at once (a group's receipts are made
-    /// side by side, then written in order).
-    public func make(for outcome: Outcome) throws -> Made? {
-        guard let receipt = try receipt(for: outcome), ScopingReturn.isAgencyId(receipt.agencyId) else { return nil }
-        return Made(agencyId: receipt.agencyId, envelopeSha256: receipt.envelopeSha256, signed: try sign(receipt),
-                    essReceipt: outcome.signedReceipt)
     }
 
     /// Writes a made receipt (and the RFC 2634 signed receipt the agency asked for, if any);

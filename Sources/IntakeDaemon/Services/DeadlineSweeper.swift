@@ -2,7 +2,6 @@ public import IntakeCore
 import IntakeLedger
 public import Logging
 public import ServiceLifecycle
-import Glibc
 import Synchronization
 
 /// The deadline sweeper (issue 5): at start and whenever the date in Europe/London changes,
@@ -24,8 +23,8 @@ public struct DeadlineSweeper: Service {
     /// The alert command's token bucket, shared by the sweeper's copies.
     final class CommandBudget: Sendable {
         let bucket = Mutex(TokenBucket(capacity: Double(DeadlineSweeper.commandBurst), refillPerSecond: 1.0 / 60,
-                                       now: DeadlineSweeper.monotonicSeconds()))
-        func take() -> Bool { bucket.withLock { $0.take(now: DeadlineSweeper.monotonicSeconds()) } }
+                                       now: SystemClock.monotonicSeconds()))
+        func take() -> Bool { bucket.withLock { $0.take(now: SystemClock.monotonicSeconds()) } }
     }
 
     public init(runtime: Runtime, logger: Logger, clock: @escaping @Sendable () -> UTCInstant = SystemClock.now,
@@ -94,12 +93,6 @@ public struct DeadlineSweeper: Service {
                                         "cases": .int(heldCases.count),
                                         "message": .string("\(heldCases.count) more cases raised deadline alerts; see intake status")])
         ShellCommand.start(command, input: CanonicalJSON.encodeString(summary) + "\n", logger: logger, purpose: "alert command")
-    }
-
-    static func monotonicSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// One sweep: the alerts due today, recorded and announced; due packs released.

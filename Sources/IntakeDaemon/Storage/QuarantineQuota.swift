@@ -17,6 +17,9 @@ public final class QuarantineQuota: Sendable {
     let alertCommand: String
     private let state = Mutex<(used: Int?, alerted: Bool)>((nil, false))
 
+    /// What a rejection's message says when only its record was kept.
+    static let fullNote = " (quarantine full: recorded without its bytes)"
+
     public init(layout: HomeLayout, settings: Settings) {
         directory = layout.quarantine
         limit = settings.policy.maxQuarantineBytes
@@ -46,9 +49,6 @@ public final class QuarantineQuota: Sendable {
     public func kept(_ bytes: Int) {
         state.withLock { state in if let used = state.used { state.used = used + bytes } }
     }
-
-    /// The bytes quarantine/ holds now (as counted).
-    public var used: Int { state.withLock { state in state.used ?? Self.count(directory) } }
 
     private func announce(used: Int) {
         let logger = Logger(label: "intake")

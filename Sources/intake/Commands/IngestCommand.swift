@@ -41,8 +41,9 @@ struct IngestCommand: ParsableCommand {
             case .success(let outcome):
                 // The agency's receipt, as the drop directory writes it (issue 13, item 7).
                 do {
-                    if let path = try issuer.issue(for: outcome), let receipts {
-                        try DurableFile.write(try DurableFile.read(path), to: receipts, name: "\(outcome.envelopeSha256).receipt", mode: 0o640)
+                    if let made = try issuer.make(for: [outcome])[0].get() {
+                        _ = try issuer.write(made)
+                        if let receipts { try DurableFile.write(made.signed, to: receipts, name: "\(outcome.envelopeSha256).receipt", mode: 0o640) }
                     }
                 } catch {
                     failed += 1

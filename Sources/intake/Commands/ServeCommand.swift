@@ -165,9 +165,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("submission", metadata: outcome.logMetadata(channel: "drop"))
         }
         // The deadline sweep too, as the daemon makes it at start (issue 13, item 10): a cron
-        // job running --once raises the day's alerts and releases what is due.
+        // job running --once raises the day's alerts, and the sweep releases what is due.
         DeadlineSweeper(runtime: runtime, logger: logger).sweep(today: SystemClock.now().londonDate)
-        runtime.current.packs.releaseAllDueLogging(logger)
         publisher.publish()
         let waiting = (try? runtime.current.drop.pending().count).map(String.init) ?? "unreadable"
         logger.info("drained", metadata: ["inputs": "\(outcomes.count)", "waiting": "\(waiting)"])
